@@ -1,0 +1,80 @@
+#pragma once
+#include <boost/json/object.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sightline/core/param_schema.hpp"
+#include "sightline/core/problems.hpp"
+
+namespace sightline {
+
+/// One source, processor or sink as configured.
+struct component_config {
+    std::string kind;  // "source", "processor" or "sink"
+    std::string type;
+    std::string id;
+    /// JSON path in the config file, e.g. "processors[2]", for messages.
+    std::string path;
+    /// Parameters with defaults filled in (type, id and next excluded).
+    boost::json::object params;
+    /// Parameters as written by the user.
+    boost::json::object given;
+    /// Explicit `next` edges; nullopt means "the implicit next" (DESIGN.md §2).
+    std::optional<std::vector<std::string>> next;
+};
+
+/// The `http` section.
+struct http_config {
+    bool enabled = true;
+    std::string listen = "127.0.0.1:8000";
+    std::string token;
+    std::vector<std::string> allowed_origins;
+    std::int64_t push_interval_ms = 1000;
+};
+
+/// The `trace` section.
+struct trace_config {
+    bool enabled = false;
+    double sample = 1.0;
+    std::int64_t capacity = 1000;
+};
+
+/// The `log` section (the CLI wins where both are given).
+struct log_config {
+    std::string level = "info";
+    std::string format;  // empty: text on a terminal, json otherwise
+};
+
+/// A whole configuration file, validated against the schema (not yet as a graph).
+struct pipeline_config {
+    std::vector<component_config> sources;
+    std::vector<component_config> processors;
+    std::vector<component_config> sinks;
+    std::optional<std::string> dead_letter_path;
+    http_config http;
+    trace_config trace;
+    std::int64_t errors_capacity = 1000;
+    log_config log;
+    boost::json::object alerts;
+};
+
+/// Id reserved for the dead-letter sink in stats.
+inline constexpr std::string_view dead_letter_id = "dead_letter";
+
+/// Parses and checks config JSON text: syntax (with line and column), top-level keys,
+/// each component's type, id and parameters. Every problem goes to `found`.
+pipeline_config parse_config(std::string_view text, problems& found);
+
+/// Reads and parses a config file; throws config_error listing every problem (a file
+/// that cannot be read is one problem naming the path).
+pipeline_config load_config_file(const std::string& path);
+
+/// Schema of a source, processor or sink type (kind "source", "processor", "sink"), or nullptr.
+const component_schema* find_component_schema(std::string_view kind, std::string_view type);
+
+/// Makes a component from code (CLI overrides); params are completed with defaults.
+component_config make_component(std::string kind, std::string type, std::string id, boost::json::object params);
+
+}  // namespace sightline

@@ -1,0 +1,62 @@
+#pragma once
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "sightline/observe/latency_histogram.hpp"
+#include "sightline/processors/processor.hpp"
+
+namespace sightline {
+
+/// A counter written by one strand and read by any thread: relaxed atomics are enough
+/// because readers only need each value to be a value that was true at some moment.
+class counter {
+public:
+    void add(std::uint64_t n = 1) { v_.fetch_add(n, std::memory_order_relaxed); }
+    std::uint64_t get() const { return v_.load(std::memory_order_relaxed); }
+
+private:
+    std::atomic<std::uint64_t> v_{0};
+};
+
+/// Live counters of one processor stage. Identity: lines_in = lines_out + dropped +
+/// errors + in_flight, where in_flight counts lines taken in but not yet decided.
+struct stage_metrics {
+    counter lines_in;
+    counter lines_out;
+    counter errors;
+    counter retries;
+    std::array<counter, drop_reason_count> dropped;
+    counter batches;
+    counter busy_ns;  // time spent inside the processor
+    latency_histogram latency;
+
+    std::uint64_t dropped_total() const {
+        std::uint64_t n = 0;
+        for (const auto& d : dropped) n += d.get();
+        return n;
+    }
+};
+
+/// Live counters of one source.
+struct source_metrics {
+    counter lines;
+    counter bytes;
+    counter truncated;
+    counter errors;
+    std::array<counter, drop_reason_count> dropped;  // UDP drops under backpressure
+    counter connections_accepted;
+    counter connections_closed;
+    counter connections_refused;
+};
+
+/// Live counters of one sink (the dead-letter sink included).
+struct sink_metrics {
+    counter lines;
+    counter bytes;
+    counter errors;
+    counter flushes;
+};
+
+}  // namespace sightline

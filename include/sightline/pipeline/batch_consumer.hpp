@@ -1,0 +1,56 @@
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sightline/core/line_batch.hpp"
+#include "sightline/core/net.hpp"
+
+namespace sightline {
+
+/// Bounded queue of batches between nodes; a full queue suspends the sender, which is
+/// how a slow stage slows its producers instead of growing memory.
+using batch_channel = net::experimental::concurrent_channel<void(error_code, line_batch)>;
+
+/// Something that takes batches in: a stage or a sink. Each producer wired to it sends
+/// one end-of-stream marker when it is done; the consumer is done when all have.
+class batch_consumer {
+public:
+    /// Default number of batches a hand-off holds before the sender waits.
+    static constexpr std::size_t default_capacity = 4;
+
+    batch_consumer(net::any_io_executor ex, std::string id, std::size_t capacity = default_capacity);
+    virtual ~batch_consumer() = default;
+
+    const std::string& id() const { return id_; }
+    /// Counts one more producer (called while wiring, before anything runs).
+    void add_producer() { ++producers_; }
+    std::size_t producers() const { return producers_; }
+    /// Queues a batch, waiting while the hand-off is full. Returns false when the
+    /// consumer has gone away (the batch is then lost and the caller must count it).
+    net::awaitable<bool> send(line_batch batch);
+    /// Batches waiting in the hand-off (approximate; for queue-fill figures).
+    std::size_t queued() const { return queued_.load(std::memory_order_relaxed); }
+    std::size_t capacity() const { return capacity_; }
+
+protected:
+    /// The next batch with lines, or nullopt once every producer has ended.
+    net::awaitable<std::optional<line_batch>> next_batch();
+
+private:
+    std::string id_;
+    std::size_t capacity_;
+    batch_channel channel_;
+    std::size_t producers_ = 0;
+    std::size_t ended_ = 0;
+    std::atomic<std::size_t> queued_{0};
+};
+
+/// Sends `batch` to every target: copies of the line positions for all but the last
+/// (the byte buffer is shared), the batch itself to the last.
+net::awaitable<void> send_to_all(const std::vector<batch_consumer*>& targets, line_batch batch);
+
+/// Sends the end-of-stream marker to every target.
+net::awaitable<void> end_all(const std::vector<batch_consumer*>& targets);
+
+}  // namespace sightline

@@ -1,0 +1,70 @@
+#pragma once
+#include <boost/json/object.hpp>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "sightline/core/config.hpp"
+#include "sightline/core/net.hpp"
+#include "sightline/core/tag_table.hpp"
+#include "sightline/ingest/source.hpp"
+#include "sightline/pipeline/graph.hpp"
+#include "sightline/pipeline/stage.hpp"
+#include "sightline/processors/registry.hpp"
+#include "sightline/sinks/sink.hpp"
+
+namespace sightline {
+
+/// Builds every processor of a validated graph (without running anything); problems of
+/// their parameters (a bad regex, a router without routes) go to `found`.
+std::map<std::string, std::unique_ptr<processor>> make_processors(const pipeline_graph& g, tag_table& tags,
+                                                                 problems& found);
+
+/// Everything a configuration needs checked before it can run: the graph and every
+/// processor's parameters. Empty result means valid.
+problems validate(const pipeline_config& cfg);
+
+/// The running pipeline: sources, stages and sinks wired as the graph says, all on one
+/// io_context. Construction opens every file (inputs and outputs), so a path that
+/// cannot be opened fails here with std::runtime_error naming it.
+class pipeline {
+public:
+    /// Throws config_error when the configuration is invalid.
+    pipeline(net::io_context& ioc, pipeline_config cfg);
+
+    /// Starts sinks, then stages, then sources. `on_drained` runs once every sink has
+    /// flushed after every source ended.
+    void start(std::function<void()> on_drained);
+    /// Asks every source to stop; the pipeline then drains and `on_drained` runs.
+    void stop_sources();
+    /// Reopens file sinks (SIGHUP).
+    void reopen_sinks();
+    /// True when every source ends by itself (batch mode is possible).
+    bool all_sources_finite() const;
+
+    /// The /stats document (DESIGN.md §2), read from the live counters.
+    boost::json::object stats() const;
+    /// The graph as /pipeline shows it: stages with their descriptions and params, edges.
+    boost::json::object describe() const;
+
+    const pipeline_config& config() const { return cfg_; }
+    const pipeline_graph& graph() const { return graph_; }
+    const std::vector<std::shared_ptr<stage>>& stages() const { return stages_; }
+    std::chrono::steady_clock::time_point started_at() const { return started_at_; }
+
+private:
+    pipeline_config cfg_;
+    pipeline_graph graph_;
+    tag_table tags_;
+    std::vector<std::shared_ptr<source>> sources_;
+    std::vector<std::shared_ptr<stage>> stages_;
+    std::vector<std::shared_ptr<sink>> sinks_;  // dead-letter sink last, if any
+    std::shared_ptr<sink> dead_letter_;
+    std::atomic<std::size_t> sinks_running_{0};
+    std::function<void()> on_drained_;
+    std::chrono::steady_clock::time_point started_at_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace sightline

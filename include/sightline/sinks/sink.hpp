@@ -1,0 +1,48 @@
+#pragma once
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "sightline/core/net.hpp"
+#include "sightline/observe/metrics.hpp"
+#include "sightline/pipeline/batch_consumer.hpp"
+#include "sightline/sinks/fd_writer.hpp"
+
+namespace sightline {
+
+/// The end of the pipeline: a file, standard output, nothing (null), or the dead-letter
+/// file. Runs on its own strand; a timer on the same strand flushes the buffer so a
+/// line never waits longer than the flush interval.
+class sink : public batch_consumer, public std::enable_shared_from_this<sink> {
+public:
+    /// `writer` empty means a null sink (count and discard).
+    sink(net::io_context& ioc, std::string id, std::string type, std::optional<fd_writer> writer,
+         std::chrono::milliseconds flush_interval);
+
+    const std::string& type() const { return type_; }
+    /// Spawns the write loop and the flush timer; `on_done` runs after the final flush.
+    void start(std::function<void()> on_done);
+    /// Reopens the file (after log rotation), on the sink's strand.
+    void reopen();
+
+    sink_metrics metrics;
+
+private:
+    net::awaitable<void> run();
+    net::awaitable<void> flush_periodically();
+    void flush();
+    /// Runs a writer operation and adds what it wrote or failed to the counters.
+    bool account(const std::function<bool()>& write_op);
+
+    net::strand<net::io_context::executor_type> strand_;
+    std::string type_;
+    std::optional<fd_writer> writer_;
+    std::chrono::milliseconds flush_interval_;
+    net::steady_timer flush_timer_;
+    bool finished_ = false;
+    std::function<void()> on_done_;
+};
+
+}  // namespace sightline

@@ -1,0 +1,246 @@
+#include "sightline/app/application.hpp"
+
+#include <unistd.h>
+
+#include <boost/json/serialize.hpp>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "sightline/app/report.hpp"
+#include "sightline/core/log.hpp"
+#include "sightline/core/net.hpp"
+#include "sightline/pipeline/pipeline.hpp"
+
+#ifndef SIGHTLINE_VERSION
+#define SIGHTLINE_VERSION "0.0.0"
+#endif
+
+namespace sightline {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+const char* version_string() { return SIGHTLINE_VERSION; }
+
+namespace {
+
+/// The default configuration: next to an installed binary first, then the source tree.
+std::optional<std::string> find_default_config() {
+    std::vector<fs::path> candidates;
+    std::error_code ec;
+    auto exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        candidates.push_back(exe.parent_path().parent_path() / "etc/sightline/sightline.json");
+        candidates.push_back(exe.parent_path().parent_path() / "share/sightline/conf/sightline.json");
+    }
+#ifdef SIGHTLINE_SYSCONFDIR
+    candidates.push_back(fs::path(SIGHTLINE_SYSCONFDIR) / "sightline/sightline.json");
+#endif
+    candidates.push_back("conf/sightline.json");
+#ifdef SIGHTLINE_SOURCE_DIR
+    candidates.push_back(fs::path(SIGHTLINE_SOURCE_DIR) / "conf/sightline.json");
+#endif
+    for (const auto& c : candidates)
+        if (fs::is_regular_file(c, ec)) return c.string();
+    return std::nullopt;
+}
+
+/// Inputs and outputs named on the command line replace the config's.
+void apply_cli(const cli_options& o, pipeline_config& cfg) {
+    if (o.overrides_io()) {
+        cfg.sources.clear();
+        int n = 0;
+        auto next_id = [&n](const char* base) { return ++n == 1 ? std::string(base) : std::string(base) + "_" + std::to_string(n); };
+        for (const auto& f : o.files)
+            cfg.sources.push_back(make_component("source", "file", next_id(f == "-" ? "stdin" : "file_in"),
+                                                 {{"path", f}, {"follow", o.follow}}));
+        for (const auto& l : o.listen_tcp) cfg.sources.push_back(make_component("source", "tcp", next_id("tcp_in"), {{"listen", l}}));
+        for (const auto& l : o.listen_udp) cfg.sources.push_back(make_component("source", "udp", next_id("udp_in"), {{"listen", l}}));
+    }
+    if (o.output) {
+        cfg.sinks.clear();
+        if (*o.output == "-")
+            cfg.sinks.push_back(make_component("sink", "stdout", "output", {}));
+        else
+            cfg.sinks.push_back(make_component("sink", "file", "output", {{"path", *o.output}}));
+    }
+    if (cfg.processors.empty()) cfg.processors.push_back(make_component("processor", "tagger", "tagger", {}));
+    if (cfg.sinks.empty() && !cfg.sources.empty()) cfg.sinks.push_back(make_component("sink", "stdout", "stdout", {}));
+    if (o.trace) cfg.trace.enabled = true;
+    if (o.trace_sample) {
+        cfg.trace.enabled = true;
+        cfg.trace.sample = *o.trace_sample;
+    }
+    if (o.no_dashboard) cfg.http.enabled = false;
+    if (o.dashboard) cfg.http.enabled = true;
+    auto colon = cfg.http.listen.rfind(':');
+    std::string host = colon == std::string::npos ? cfg.http.listen : cfg.http.listen.substr(0, colon);
+    std::string port = colon == std::string::npos ? "8000" : cfg.http.listen.substr(colon + 1);
+    if (o.dashboard_bind) host = *o.dashboard_bind;
+    if (o.dashboard_port) port = std::to_string(*o.dashboard_port);
+    cfg.http.listen = host + ":" + port;
+}
+
+void init_logging(const cli_options& o, const pipeline_config* cfg) {
+    auto level = log::parse_level(o.log_level.value_or(cfg ? cfg->log.level : "info")).value_or(log::level::info);
+    std::string fmt = o.log_format.value_or(cfg ? cfg->log.format : "");
+    auto format = fmt.empty() ? (::isatty(STDERR_FILENO) ? log::format::text : log::format::json)
+                              : log::parse_format(fmt).value_or(log::format::text);
+    log::init(level, format);
+}
+
+int report_config_error(const std::string& where, const config_error& e) {
+    std::cerr << "sightline: invalid configuration " << where << " (" << e.details().size() << " problem"
+              << (e.details().size() == 1 ? "" : "s") << "):\n";
+    for (const auto& p : e.details().items()) std::cerr << "  " << p << "\n";
+    return 2;
+}
+
+bool save_metrics(const std::string& path, const json::object& stats) {
+    std::ofstream out(path, std::ios::trunc);
+    out << json::serialize(stats) << "\n";
+    out.close();
+    if (!out) {
+        log::write(log::level::error, "app", "save_metrics_failed", {{"path", path}});
+        std::cerr << "sightline: cannot write metrics to " << path << "\n";
+        return false;
+    }
+    return true;
+}
+
+json::object completion_summary(const json::object& stats, double seconds) {
+    const auto& system = stats.at("system").as_object();
+    auto total = system.at("total_lines").to_number<double>();
+    json::object per_stage;
+    for (const auto& kv : stats.at("processors").as_object()) {
+        const auto& s = kv.value().as_object();
+        per_stage[kv.key()] = {{"in", s.at("lines_in")}, {"out", s.at("lines_out")}, {"dropped", s.at("dropped")},
+                               {"errors", s.at("errors")}};
+    }
+    return {{"total_lines", system.at("total_lines")},
+            {"seconds", seconds},
+            {"lines_per_second", seconds > 0 ? total / seconds : 0.0},
+            {"stages", std::move(per_stage)}};
+}
+
+int run_pipeline(const cli_options& o, pipeline_config cfg) {
+    unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+    net::io_context ioc(static_cast<int>(threads));
+    std::unique_ptr<pipeline> p;
+    try {
+        p = std::make_unique<pipeline>(ioc, std::move(cfg));
+    } catch (const config_error& e) {
+        return report_config_error("", e);
+    } catch (const std::exception& e) {
+        log::write(log::level::error, "app", "startup_failed", {{"error", e.what()}});
+        std::cerr << "sightline: " << e.what() << "\n";
+        return 1;
+    }
+    bool batch = p->all_sources_finite() && !o.dashboard;
+    if (p->config().http.enabled && !batch)
+        log::write(log::level::warn, "app", "http_unavailable",
+                   {{"listen", p->config().http.listen}, {"reason", "the HTTP API is not built yet"}});
+
+    // First SIGINT/SIGTERM: stop reading and drain. Second: leave at once.
+    net::signal_set signals(ioc, SIGINT, SIGTERM, SIGHUP);
+    int stop_signals = 0;
+    std::function<void()> wait_signal = [&] {
+        signals.async_wait([&](const error_code& ec, int sig) {
+            if (ec) return;
+            if (sig == SIGHUP) {
+                p->reopen_sinks();
+            } else if (++stop_signals == 1) {
+                log::write(log::level::info, "app", "shutdown_requested", {{"signal", sig}});
+                p->stop_sources();
+            } else {
+                log::write(log::level::warn, "app", "shutdown_forced", {{"signal", sig}});
+                std::_Exit(1);
+            }
+            wait_signal();
+        });
+    };
+    wait_signal();
+
+    auto t0 = std::chrono::steady_clock::now();
+    p->start([&] {
+        // Every sink has flushed after every source ended: nothing is left to do.
+        net::post(ioc, [&] {
+            signals.cancel();
+            ioc.stop();
+        });
+    });
+    std::vector<std::thread> pool;
+    for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { ioc.run(); });
+    ioc.run();
+    for (auto& t : pool) t.join();
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+    auto stats = p->stats();
+    log::write(log::level::info, "pipeline", "pipeline_completed", completion_summary(stats, seconds));
+    if (o.save_metrics && !save_metrics(*o.save_metrics, stats)) return 1;
+    return 0;
+}
+
+}  // namespace
+
+int run_application(const cli_options& o) {
+    if (o.help) {
+        std::cout << cli_help();
+        return 0;
+    }
+    if (o.version) {
+        std::cout << "sightline " << version_string() << "\n";
+        return 0;
+    }
+    if (o.list_processors) {
+        std::cout << format_processor_list();
+        return 0;
+    }
+    init_logging(o, nullptr);
+
+    std::string config_path;
+    pipeline_config cfg;
+    if (o.config) {
+        config_path = *o.config;
+    } else if (!o.overrides_io()) {
+        auto found = find_default_config();
+        if (!found) {
+            std::cerr << "sightline: no --config given and no default conf/sightline.json found\n";
+            return 2;
+        }
+        config_path = *found;
+    }
+    if (!config_path.empty()) {
+        try {
+            cfg = load_config_file(config_path);
+        } catch (const config_error& e) {
+            log::write(log::level::error, "app", "config_invalid", {{"path", config_path}, {"problems", e.details().size()}});
+            return report_config_error(config_path, e);
+        }
+    }
+    init_logging(o, &cfg);
+    apply_cli(o, cfg);
+
+    if (o.check || o.describe) {
+        auto found = validate(cfg);
+        if (!found.empty()) return report_config_error(config_path, config_error(std::move(found)));
+        if (o.describe) {
+            problems ignored;
+            std::cout << format_describe(cfg, build_graph(cfg, ignored));
+        } else {
+            std::cout << "configuration OK: " << cfg.sources.size() << " source(s), " << cfg.processors.size()
+                      << " stage(s), " << cfg.sinks.size() << " sink(s)\n";
+        }
+        return 0;
+    }
+    if (cfg.sources.empty()) {
+        std::cerr << "sightline: no sources: give --file, --listen-tcp or --listen-udp, or add \"sources\" to the config\n";
+        return 2;
+    }
+    return run_pipeline(o, std::move(cfg));
+}
+
+}  // namespace sightline

@@ -1,0 +1,309 @@
+#include "sightline/core/config.hpp"
+
+#include <algorithm>
+#include <boost/json/stream_parser.hpp>
+#include <boost/json/value_to.hpp>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+
+#include "sightline/core/param_schema.hpp"
+#include "sightline/ingest/source_types.hpp"
+#include "sightline/processors/registry.hpp"
+#include "sightline/sinks/sink_types.hpp"
+
+namespace sightline {
+
+namespace json = boost::json;
+
+namespace {
+
+const std::vector<param_spec>& http_params() {
+    static const std::vector<param_spec> p = {
+        {.name = "enabled", .type = param_type::boolean, .default_value = true, .doc = "Serve the HTTP API and dashboard."},
+        {.name = "listen", .type = param_type::string, .default_value = "127.0.0.1:8000", .doc = "HOST:PORT of the HTTP server."},
+        {.name = "token", .type = param_type::string, .default_value = "", .doc = "Bearer token required by the API (empty: none)."},
+        {.name = "allowed_origins", .type = param_type::string_list, .default_value = json::array(),
+         .doc = "Origins allowed to open the WebSocket (empty: same origin)."},
+        {.name = "push_interval_ms", .type = param_type::integer, .default_value = 1000,
+         .doc = "Period of stats snapshots and pushes.", .min = 100}};
+    return p;
+}
+
+const std::vector<param_spec>& trace_params() {
+    static const std::vector<param_spec> p = {
+        {.name = "enabled", .type = param_type::boolean, .default_value = false, .doc = "Trace lines through the pipeline."},
+        {.name = "sample", .type = param_type::number, .default_value = 1.0, .doc = "Share of lines traced, in (0, 1].",
+         .min = 1e-9, .max = 1.0},
+        {.name = "capacity", .type = param_type::integer, .default_value = 1000, .doc = "Finished traces kept.", .min = 1}};
+    return p;
+}
+
+const std::vector<param_spec>& errors_params() {
+    static const std::vector<param_spec> p = {
+        {.name = "capacity", .type = param_type::integer, .default_value = 1000, .doc = "Error records kept.", .min = 1}};
+    return p;
+}
+
+const std::vector<param_spec>& log_params() {
+    static const std::vector<param_spec> p = {
+        {.name = "level", .type = param_type::string, .default_value = "info", .doc = "Lowest level logged.",
+         .choices = {"trace", "debug", "info", "warn", "error"}},
+        {.name = "format", .type = param_type::string, .default_value = "", .doc = "text or json (default: text on a terminal).",
+         .choices = {"", "text", "json"}}};
+    return p;
+}
+
+const std::vector<param_spec>& dead_letter_params() {
+    static const std::vector<param_spec> p = {
+        {.name = "path", .type = param_type::string, .doc = "File receiving failed lines as JSON lines.", .required = true}};
+    return p;
+}
+
+const std::vector<param_spec>* find_schema(std::string_view kind, std::string_view type) {
+    const auto* s = find_component_schema(kind, type);
+    return s ? &s->params : nullptr;
+}
+
+std::string type_names(std::string_view kind) {
+    std::string s;
+    auto add = [&](const std::string& t) { s += (s.empty() ? "" : ", ") + t; };
+    if (kind == "processor")
+        for (const auto& d : processor_types()) add(d.schema.type);
+    else
+        for (const auto& t : (kind == "source" ? source_types() : sink_types())) add(t.type);
+    return s;
+}
+
+/// Line and column (1-based) of byte `offset` in `text`.
+std::string position_of(std::string_view text, std::size_t offset) {
+    std::size_t line = 1, col = 1;
+    for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+        if (text[i] == '\n') {
+            ++line;
+            col = 1;
+        } else {
+            ++col;
+        }
+    }
+    return "line " + std::to_string(line) + ", column " + std::to_string(col);
+}
+
+std::optional<json::value> parse_json(std::string_view text, problems& found) {
+    json::stream_parser parser;
+    json::error_code ec;
+    std::size_t consumed = parser.write_some(text.data(), text.size(), ec);
+    if (!ec && consumed < text.size()) ec = json::error::extra_data;
+    if (!ec) parser.finish(ec);
+    if (ec) {
+        found.add("", "invalid JSON at " + position_of(text, consumed) + ": " + ec.message());
+        return std::nullopt;
+    }
+    return parser.release();
+}
+
+void parse_components(const json::object& root, std::string_view key, std::string kind,
+                      std::vector<component_config>& out, problems& found) {
+    auto it = root.find(key);
+    if (it == root.end()) return;
+    std::string list_path(key);
+    if (!it->value().is_array()) {
+        found.add(list_path, "expected array, got " + std::string(json_kind_name(it->value())));
+        return;
+    }
+    const auto& arr = it->value().get_array();
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+        std::string path = path_index(list_path, i);
+        if (!arr[i].is_object()) {
+            found.add(path, "expected object, got " + std::string(json_kind_name(arr[i])));
+            continue;
+        }
+        const auto& obj = arr[i].get_object();
+        component_config c;
+        c.kind = kind;
+        c.path = path;
+        auto type = obj.find("type");
+        if (type == obj.end()) {
+            found.add(path_join(path, "type"), "required string is missing");
+            continue;
+        }
+        if (!type->value().is_string()) {
+            found.add(path_join(path, "type"), "expected string, got " + std::string(json_kind_name(type->value())));
+            continue;
+        }
+        c.type = type->value().get_string();
+        const auto* schema = find_schema(kind, c.type);
+        if (!schema) {
+            found.add(path_join(path, "type"),
+                      "unknown " + kind + " type \"" + c.type + "\" (known: " + type_names(kind) + ")");
+            continue;
+        }
+        if (auto id = obj.find("id"); id != obj.end()) {
+            if (!id->value().is_string() || id->value().get_string().empty())
+                found.add(path_join(path, "id"), "expected a non-empty string");
+            else
+                c.id = id->value().get_string();
+        }
+        bool edges = std::any_of(schema->begin(), schema->end(), [](const param_spec& p) { return p.is_edge; });
+        std::initializer_list<std::string_view> reserved_with_next = {"type", "id", "next"};
+        std::initializer_list<std::string_view> reserved_without_next = {"type", "id"};
+        // Sinks end the graph and routers name their edges in their own params: neither takes `next`.
+        bool takes_next = kind != "sink" && !edges;
+        validate_params(obj, *schema, path, takes_next ? reserved_with_next : reserved_without_next, found);
+        if (auto next = obj.find("next"); takes_next && next != obj.end()) {
+            const auto& v = next->value();
+            if (v.is_string()) {
+                c.next = std::vector<std::string>{std::string(v.get_string())};
+            } else if (v.is_array() && std::all_of(v.get_array().begin(), v.get_array().end(),
+                                                   [](const json::value& e) { return e.is_string(); })) {
+                c.next.emplace();
+                for (const auto& e : v.get_array()) c.next->emplace_back(e.get_string());
+            } else {
+                found.add(path_join(path, "next"), "expected array of strings, got " + std::string(json_kind_name(v)));
+            }
+        }
+        for (const auto& kv : obj)
+            if (kv.key() != "type" && kv.key() != "id" && kv.key() != "next") c.given[kv.key()] = kv.value();
+        c.params = effective_params(obj, *schema);
+        out.push_back(std::move(c));
+    }
+}
+
+/// Components without an id get one from their type ("tagger", then "tagger_2", ...).
+void assign_ids_and_check_unique(pipeline_config& cfg, problems& found) {
+    std::map<std::string, std::string> seen;  // id -> path
+    auto all = [&](auto fn) {
+        for (auto* list : {&cfg.sources, &cfg.processors, &cfg.sinks})
+            for (auto& c : *list) fn(c);
+    };
+    all([&](component_config& c) {
+        if (!c.id.empty()) seen.emplace(c.id, c.path);
+    });
+    all([&](component_config& c) {
+        if (!c.id.empty()) return;
+        std::string id = c.type;
+        for (int n = 2; seen.count(id); ++n) id = c.type + "_" + std::to_string(n);
+        c.id = id;
+        seen.emplace(id, c.path);
+    });
+    std::map<std::string, std::string> first;
+    all([&](component_config& c) {
+        if (c.id == dead_letter_id) {
+            found.add(path_join(c.path, "id"), "\"dead_letter\" is reserved for the dead-letter sink");
+            return;
+        }
+        auto [it, inserted] = first.emplace(c.id, c.path);
+        if (!inserted) found.add(path_join(c.path, "id"), "duplicate id \"" + c.id + "\" (also at " + it->second + ")");
+    });
+}
+
+void parse_section(const json::object& root, std::string_view key, const std::vector<param_spec>& params,
+                   problems& found, const std::function<void(const json::object&)>& apply) {
+    auto it = root.find(key);
+    json::object given;
+    if (it != root.end()) {
+        if (!it->value().is_object()) {
+            found.add(std::string(key), "expected object, got " + std::string(json_kind_name(it->value())));
+            return;
+        }
+        given = it->value().get_object();
+        auto before = found.size();
+        validate_params(given, params, std::string(key), {}, found);
+        if (found.size() != before) return;
+    }
+    apply(effective_params(given, params));
+}
+
+}  // namespace
+
+const component_schema* find_component_schema(std::string_view kind, std::string_view type) {
+    if (kind == "processor") {
+        auto* d = find_processor_type(type);
+        return d ? &d->schema : nullptr;
+    }
+    const auto& list = kind == "source" ? source_types() : sink_types();
+    auto it = std::find_if(list.begin(), list.end(), [&](const auto& s) { return s.type == type; });
+    return it == list.end() ? nullptr : &*it;
+}
+
+pipeline_config parse_config(std::string_view text, problems& found) {
+    pipeline_config cfg;
+    auto root_value = parse_json(text, found);
+    if (!root_value) return cfg;
+    if (!root_value->is_object()) {
+        found.add("", "the configuration must be a JSON object, got " + std::string(json_kind_name(*root_value)));
+        return cfg;
+    }
+    const auto& root = root_value->get_object();
+    static const std::vector<std::string_view> top = {"sources", "processors", "sinks", "dead_letter", "http",
+                                                      "trace",   "errors",     "alerts", "log"};
+    for (const auto& kv : root)
+        if (std::find(top.begin(), top.end(), kv.key()) == top.end())
+            found.add(std::string(kv.key()),
+                      "unknown key (expected one of: sources, processors, sinks, dead_letter, http, trace, errors, alerts, log)");
+
+    parse_components(root, "sources", "source", cfg.sources, found);
+    parse_components(root, "processors", "processor", cfg.processors, found);
+    parse_components(root, "sinks", "sink", cfg.sinks, found);
+    assign_ids_and_check_unique(cfg, found);
+
+    using json::value_to;
+    parse_section(root, "dead_letter", dead_letter_params(), found, [&](const json::object& o) {
+        if (o.contains("path")) cfg.dead_letter_path = value_to<std::string>(o.at("path"));
+    });
+    parse_section(root, "http", http_params(), found, [&](const json::object& o) {
+        cfg.http.enabled = o.at("enabled").as_bool();
+        cfg.http.listen = value_to<std::string>(o.at("listen"));
+        cfg.http.token = value_to<std::string>(o.at("token"));
+        cfg.http.allowed_origins = value_to<std::vector<std::string>>(o.at("allowed_origins"));
+        cfg.http.push_interval_ms = o.at("push_interval_ms").to_number<std::int64_t>();
+    });
+    parse_section(root, "trace", trace_params(), found, [&](const json::object& o) {
+        cfg.trace.enabled = o.at("enabled").as_bool();
+        cfg.trace.sample = o.at("sample").to_number<double>();
+        cfg.trace.capacity = o.at("capacity").to_number<std::int64_t>();
+    });
+    parse_section(root, "errors", errors_params(), found,
+                  [&](const json::object& o) { cfg.errors_capacity = o.at("capacity").to_number<std::int64_t>(); });
+    parse_section(root, "log", log_params(), found, [&](const json::object& o) {
+        cfg.log.level = value_to<std::string>(o.at("level"));
+        cfg.log.format = value_to<std::string>(o.at("format"));
+    });
+    if (auto it = root.find("alerts"); it != root.end()) {
+        if (it->value().is_object())
+            cfg.alerts = it->value().get_object();
+        else
+            found.add("alerts", "expected object, got " + std::string(json_kind_name(it->value())));
+    }
+    return cfg;
+}
+
+pipeline_config load_config_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    problems found;
+    if (!in) {
+        found.add(path, "cannot read config file");
+        throw config_error(std::move(found));
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto cfg = parse_config(ss.str(), found);
+    if (!found.empty()) throw config_error(std::move(found));
+    return cfg;
+}
+
+component_config make_component(std::string kind, std::string type, std::string id, json::object params) {
+    component_config c;
+    c.kind = std::move(kind);
+    c.type = std::move(type);
+    c.id = std::move(id);
+    c.path = "command line (" + c.id + ")";
+    const auto* schema = find_schema(c.kind, c.type);
+    if (!schema) throw std::logic_error("no schema for " + c.kind + " " + c.type);
+    c.given = params;
+    c.params = effective_params(params, *schema);
+    return c;
+}
+
+}  // namespace sightline

@@ -1,0 +1,101 @@
+#include "sightline/ingest/file_source.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "sightline/core/log.hpp"
+
+namespace sightline {
+
+file_source::file_source(net::io_context& ioc, std::string id, const std::string& path, std::size_t max_line_bytes,
+                         std::size_t chunk_bytes)
+    : source(std::move(id), "file"),
+      strand_(net::make_strand(ioc)),
+      path_(path),
+      splitter_(max_line_bytes),
+      chunk_bytes_(chunk_bytes) {
+    fd_ = path == "-" ? ::dup(STDIN_FILENO) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) throw std::runtime_error("cannot read input file " + path + ": " + std::strerror(errno));
+    struct stat st{};
+    if (::fstat(fd_, &st) == 0 && S_ISDIR(st.st_mode)) {
+        ::close(fd_);
+        throw std::runtime_error("cannot read input file " + path + ": is a directory");
+    }
+    regular_ = ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode);
+    if (!regular_) {
+        stream_ = std::make_unique<net::posix::stream_descriptor>(strand_, fd_);
+        fd_ = -1;  // owned by stream_ now
+    }
+}
+
+file_source::~file_source() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+void file_source::start(std::function<void()> on_done) {
+    on_done_ = std::move(on_done);
+    net::co_spawn(strand_, [self = shared_from_this()] { return self->run(); }, [self = shared_from_this()](std::exception_ptr e) {
+        if (!e) return;
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            log::write(log::level::error, "ingest.file", "source_failed", {{"source", self->id()}, {"error", ex.what()}});
+        }
+    });
+}
+
+net::awaitable<std::size_t> file_source::read_some(char* buf, std::size_t n) {
+    if (stream_) {
+        auto [ec, got] = co_await stream_->async_read_some(net::buffer(buf, n), use_aw_ec);
+        if (ec && ec != net::error::eof) {
+            metrics.errors.add();
+            log::write(log::level::error, "ingest.file", "read_failed", {{"source", id()}, {"path", path_}, {"error", ec.message()}});
+        }
+        co_return ec ? 0 : got;
+    }
+    for (;;) {
+        ssize_t got = ::read(fd_, buf, n);
+        if (got >= 0) co_return static_cast<std::size_t>(got);
+        if (errno == EINTR) continue;
+        metrics.errors.add();
+        log::write(log::level::error, "ingest.file", "read_failed",
+                   {{"source", id()}, {"path", path_}, {"error", std::strerror(errno)}});
+        co_return 0;
+    }
+}
+
+net::awaitable<void> file_source::run() {
+    std::string chunk(chunk_bytes_, '\0');
+    for (;;) {
+        if (stop_requested_) break;
+        std::size_t got = co_await read_some(chunk.data(), chunk.size());
+        if (got == 0) break;
+        line_batch batch;
+        batch.bytes->reserve(got + splitter_.pending_bytes());
+        batch.lines.reserve(got / 64 + 1);
+        auto truncated_before = splitter_.truncated();
+        splitter_.feed(std::string_view(chunk.data(), got), batch);
+        metrics.bytes.add(got);
+        metrics.truncated.add(splitter_.truncated() - truncated_before);
+        if (batch.empty()) continue;
+        metrics.lines.add(batch.size());
+        co_await send_to_all(targets_, std::move(batch));
+    }
+    line_batch last;
+    auto truncated_before = splitter_.truncated();
+    splitter_.finish(last);
+    metrics.truncated.add(splitter_.truncated() - truncated_before);
+    if (!last.empty()) {
+        metrics.lines.add(last.size());
+        co_await send_to_all(targets_, std::move(last));
+    }
+    co_await end_all(targets_);
+    if (on_done_) on_done_();
+}
+
+}  // namespace sightline

@@ -1,0 +1,107 @@
+#include "sightline/pipeline/batch_runner.hpp"
+
+#include <exception>
+#include <stdexcept>
+
+namespace sightline {
+
+std::uint64_t batch_result::dropped_total() const {
+    std::uint64_t n = 0;
+    for (auto d : dropped) n += d;
+    return n;
+}
+
+void line_context::emit(std::size_t port) { runner_->emit(*this, port); }
+void line_context::emit_text(std::string_view text, std::size_t port) { runner_->emit_text(*this, text, port); }
+void line_context::drop(drop_reason reason) { runner_->drop(*this, reason); }
+void line_context::fail(std::string_view message, std::string_view error_type) {
+    runner_->fail(*this, message, error_type);
+}
+
+void batch_runner::run(processor& p, line_batch in, batch_result& out) {
+    if (p.mutates_in_place()) in.make_bytes_unique();
+    out.ports.assign(port_count_, line_batch{});
+    for (auto& b : out.ports) {
+        b.bytes = in.bytes;
+        b.lines.reserve(port_count_ == 1 ? in.size() : in.size() / 2);
+    }
+    owns_.assign(port_count_, false);
+    out.lines_in = in.size();
+    out.lines_out = out.errors = 0;
+    out.dropped.fill(0);
+    out.failures.clear();
+    in_ = &in;
+    out_ = &out;
+
+    line_context c;
+    c.runner_ = this;
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        c.text_ = in.text(i);
+        c.tag_ = in.lines[i].tag;
+        c.outcome_ = line_context::outcome::none;
+        try {
+            p.process(c);
+            if (c.outcome_ == line_context::outcome::none) drop(c, drop_reason::no_output);
+        } catch (const std::exception& e) {
+            // The processor broke its contract; the line still gets exactly one outcome.
+            if (c.outcome_ == line_context::outcome::none) fail(c, e.what(), "exception");
+        } catch (...) {
+            if (c.outcome_ == line_context::outcome::none) fail(c, "unknown exception", "exception");
+        }
+    }
+    // Ports that took no line must not keep the input buffer alive.
+    for (auto& b : out.ports)
+        if (b.lines.empty()) b.bytes.reset();
+    in_ = nullptr;
+    out_ = nullptr;
+}
+
+void batch_runner::emit(line_context& c, std::size_t port) {
+    if (port >= port_count_) throw std::out_of_range("processor emitted to port " + std::to_string(port));
+    if (c.outcome_ == line_context::outcome::dropped || c.outcome_ == line_context::outcome::failed) return;
+    if (c.outcome_ == line_context::outcome::none) ++out_->lines_out;
+    c.outcome_ = line_context::outcome::emitted;
+    auto& b = out_->ports[port];
+    if (owns_[port]) {
+        b.append(c.text_, c.tag_);
+        return;
+    }
+    auto offset = static_cast<std::uint32_t>(c.text_.data() - in_->bytes->data());
+    b.lines.push_back({offset, static_cast<std::uint32_t>(c.text_.size()), c.tag_});
+}
+
+void batch_runner::emit_text(line_context& c, std::string_view text, std::size_t port) {
+    if (port >= port_count_) throw std::out_of_range("processor emitted to port " + std::to_string(port));
+    if (c.outcome_ == line_context::outcome::dropped || c.outcome_ == line_context::outcome::failed) return;
+    if (c.outcome_ == line_context::outcome::none) ++out_->lines_out;
+    c.outcome_ = line_context::outcome::emitted;
+    if (!owns_[port]) own_port(port);
+    out_->ports[port].append(text, c.tag_);
+}
+
+void batch_runner::own_port(std::size_t port) {
+    auto& b = out_->ports[port];
+    auto shared = std::move(b.bytes);
+    auto refs = std::move(b.lines);
+    b.bytes = std::make_shared<std::string>();
+    b.lines.clear();
+    b.bytes->reserve(in_->bytes->size() + in_->bytes->size() / 4);
+    b.lines.reserve(in_->size());
+    for (const auto& r : refs) b.append(std::string_view(*shared).substr(r.offset, r.length), r.tag);
+    owns_[port] = true;
+}
+
+void batch_runner::drop(line_context& c, drop_reason r) {
+    if (c.outcome_ != line_context::outcome::none) return;
+    c.outcome_ = line_context::outcome::dropped;
+    ++out_->dropped[static_cast<std::size_t>(r)];
+}
+
+void batch_runner::fail(line_context& c, std::string_view message, std::string_view error_type) {
+    if (c.outcome_ != line_context::outcome::none) return;
+    c.outcome_ = line_context::outcome::failed;
+    ++out_->errors;
+    out_->failures.push_back({std::string(c.text_), std::string(message), std::string(error_type)});
+}
+
+}  // namespace sightline

@@ -1,0 +1,219 @@
+#include "sightline/pipeline/pipeline.hpp"
+
+#include <boost/json/value_to.hpp>
+
+#include "sightline/core/log.hpp"
+#include "sightline/ingest/file_source.hpp"
+#include "sightline/observe/process_stats.hpp"
+#include "sightline/observe/stats_json.hpp"
+
+namespace sightline {
+
+namespace json = boost::json;
+
+std::map<std::string, std::unique_ptr<processor>> make_processors(const pipeline_graph& g, tag_table& tags,
+                                                                 problems& found) {
+    std::map<std::string, std::unique_ptr<processor>> out;
+    for (const auto& n : g.nodes) {
+        if (n.kind() != "processor") continue;
+        const auto* d = find_processor_type(n.config->type);
+        if (!d) continue;  // already reported by the config parser
+        build_context ctx{tags,
+                          [&n](std::string_view param, std::string_view key) {
+                              return pipeline_graph::port_index(n, param, key);
+                          },
+                          n.config->path, found};
+        try {
+            if (auto p = d->create(n.config->params, ctx)) out.emplace(n.id(), std::move(p));
+        } catch (const std::exception& e) {
+            found.add(n.config->path, e.what());
+        }
+    }
+    return out;
+}
+
+problems validate(const pipeline_config& cfg) {
+    problems found;
+    auto g = build_graph(cfg, found);
+    tag_table tags;
+    make_processors(g, tags, found);
+    return found;
+}
+
+namespace {
+
+std::int64_t int_param(const component_config& c, const char* name) {
+    return c.params.at(name).to_number<std::int64_t>();
+}
+
+std::shared_ptr<sink> make_sink(net::io_context& ioc, const component_config& c) {
+    if (c.type == "null") return std::make_shared<sink>(ioc, c.id, c.type, std::nullopt, std::chrono::milliseconds(1000));
+    if (c.type == "stdout")
+        return std::make_shared<sink>(ioc, c.id, c.type, fd_writer::borrow(1, 256 * 1024), std::chrono::milliseconds(200));
+    auto path = json::value_to<std::string>(c.params.at("path"));
+    auto writer = fd_writer::open_append(path, static_cast<std::size_t>(int_param(c, "buffer_bytes")));
+    return std::make_shared<sink>(ioc, c.id, c.type, std::move(writer),
+                                  std::chrono::milliseconds(int_param(c, "flush_interval_ms")));
+}
+
+std::shared_ptr<source> make_source(net::io_context& ioc, const component_config& c) {
+    if (c.type == "file") {
+        if (c.params.at("follow").as_bool())
+            throw std::runtime_error("source " + c.id + ": follow mode is not available yet (tracked by the ingestion issue)");
+        return std::make_shared<file_source>(ioc, c.id, json::value_to<std::string>(c.params.at("path")),
+                                             static_cast<std::size_t>(int_param(c, "max_line_bytes")),
+                                             static_cast<std::size_t>(int_param(c, "read_chunk_bytes")));
+    }
+    throw std::runtime_error("source " + c.id + ": type " + c.type + " is not available yet (tracked by the ingestion issue)");
+}
+
+}  // namespace
+
+pipeline::pipeline(net::io_context& ioc, pipeline_config cfg) : cfg_(std::move(cfg)) {
+    problems found;
+    graph_ = build_graph(cfg_, found);
+    auto processors = make_processors(graph_, tags_, found);
+    if (!found.empty()) throw config_error(std::move(found));
+
+    std::map<std::string, batch_consumer*> consumers;
+    for (const auto& c : cfg_.sinks) {
+        sinks_.push_back(make_sink(ioc, c));
+        consumers[c.id] = sinks_.back().get();
+    }
+    if (cfg_.dead_letter_path) {
+        dead_letter_ = std::make_shared<sink>(ioc, std::string(dead_letter_id), "dead_letter",
+                                              fd_writer::open_append(*cfg_.dead_letter_path, 256 * 1024),
+                                              std::chrono::milliseconds(1000));
+        sinks_.push_back(dead_letter_);
+    }
+    for (const auto& n : graph_.nodes) {
+        if (n.kind() != "processor") continue;
+        stages_.push_back(std::make_shared<stage>(ioc, n.id(), n.config->type, std::move(processors.at(n.id())),
+                                                  n.ports.size()));
+        consumers[n.id()] = stages_.back().get();
+    }
+    for (const auto& c : cfg_.sources) sources_.push_back(make_source(ioc, c));
+
+    // Wire edges; every producer is counted by its consumers so drain knows when to end.
+    std::size_t next_stage = 0, next_source = 0;
+    for (const auto& n : graph_.nodes) {
+        if (n.kind() == "source") {
+            auto& src = sources_[next_source++];
+            for (const auto& t : n.ports.at(0).targets) src->connect(consumers.at(t));
+        } else if (n.kind() == "processor") {
+            auto& st = stages_[next_stage++];
+            for (std::size_t p = 0; p < n.ports.size(); ++p)
+                for (const auto& t : n.ports[p].targets) st->connect(p, consumers.at(t));
+            if (dead_letter_) {
+                st->set_dead_letter(dead_letter_.get());
+                dead_letter_->add_producer();
+            }
+        }
+    }
+}
+
+void pipeline::start(std::function<void()> on_drained) {
+    on_drained_ = std::move(on_drained);
+    started_at_ = std::chrono::steady_clock::now();
+    sinks_running_ = sinks_.size();
+    auto sink_done = [this] {
+        if (--sinks_running_ == 0 && on_drained_) on_drained_();
+    };
+    for (auto& s : sinks_) s->start(sink_done);
+    for (auto& s : stages_) s->start();
+    for (auto& s : sources_) s->start({});
+    json::array ids;
+    for (const auto& s : stages_) ids.emplace_back(s->id());
+    log::write(log::level::info, "pipeline", "pipeline_started",
+               {{"stages", ids}, {"sources", sources_.size()}, {"sinks", sinks_.size()}});
+    if (sinks_.empty() && on_drained_) on_drained_();
+}
+
+void pipeline::stop_sources() {
+    for (auto& s : sources_) s->stop();
+}
+
+void pipeline::reopen_sinks() {
+    for (auto& s : sinks_) s->reopen();
+}
+
+bool pipeline::all_sources_finite() const {
+    return std::all_of(sources_.begin(), sources_.end(), [](const auto& s) { return s->finite(); });
+}
+
+json::object pipeline::stats() const {
+    double uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count();
+    json::object processors, sources, sinks;
+    std::uint64_t total_errors = 0;
+    double total_ms = 0, top_util = -1;
+    std::string bottleneck;
+    for (const auto& s : stages_) {
+        auto o = to_json(s->metrics, uptime);
+        o["type"] = s->type();
+        o["queued_batches"] = s->queued();
+        o["queue_capacity"] = s->capacity();
+        total_errors += s->metrics.errors.get();
+        total_ms += o["processing_time_ms"].as_double();
+        if (double u = o["utilization"].as_double(); u > top_util) {
+            top_util = u;
+            bottleneck = s->id();
+        }
+        processors[s->id()] = std::move(o);
+    }
+    std::uint64_t total_lines = 0;
+    for (const auto& s : sources_) {
+        auto o = to_json(s->metrics);
+        o["type"] = s->type();
+        total_lines += s->metrics.lines.get();
+        total_errors += s->metrics.errors.get();
+        sources[s->id()] = std::move(o);
+    }
+    for (const auto& s : sinks_) {
+        auto o = to_json(s->metrics);
+        o["type"] = s->type();
+        total_errors += s->metrics.errors.get();
+        sinks[s->id()] = std::move(o);
+    }
+    json::object system;
+    system["total_lines"] = total_lines;
+    system["total_processing_time_ms"] = total_ms;
+    system["lines_per_second"] = uptime > 0 ? static_cast<double>(total_lines) / uptime : 0.0;
+    system["total_errors"] = total_errors;
+    system["uptime_s"] = uptime;
+    system["rss_bytes"] = current_rss_bytes();
+    system["peak_rss_bytes"] = peak_rss_bytes();
+    system["cpu_seconds"] = process_cpu_seconds();
+    if (bottleneck.empty())
+        system["bottleneck_stage"] = nullptr;
+    else
+        system["bottleneck_stage"] = bottleneck;
+    return {{"processors", std::move(processors)},
+            {"sources", std::move(sources)},
+            {"sinks", std::move(sinks)},
+            {"system", std::move(system)}};
+}
+
+json::object pipeline::describe() const {
+    json::array stages, edges;
+    for (const auto& n : graph_.nodes) {
+        json::object o;
+        o["id"] = n.id();
+        o["kind"] = n.kind();
+        o["type"] = n.config->type;
+        const auto* schema = find_component_schema(n.kind(), n.config->type);
+        o["description"] = schema ? schema->description : "";
+        o["params"] = n.config->params;
+        stages.emplace_back(std::move(o));
+    }
+    for (const auto& e : graph_.edges) {
+        json::object o{{"from", e.from}, {"to", e.to}};
+        if (e.route.empty())
+            o["route"] = nullptr;
+        else
+            o["route"] = e.route;
+        edges.emplace_back(std::move(o));
+    }
+    return {{"stages", std::move(stages)}, {"edges", std::move(edges)}};
+}
+
+}  // namespace sightline

@@ -1,0 +1,99 @@
+#include "sightline/sinks/sink.hpp"
+
+#include "sightline/core/log.hpp"
+
+namespace sightline {
+
+namespace {
+log::rate_limiter& write_error_limiter() {
+    static log::rate_limiter limiter(std::chrono::seconds(10), 5);
+    return limiter;
+}
+
+auto log_exit(std::string where) {
+    return [where = std::move(where)](std::exception_ptr e) {
+        if (!e) return;
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            log::write(log::level::error, "sinks", "sink_failed", {{"sink", where}, {"error", ex.what()}});
+        }
+    };
+}
+}  // namespace
+
+sink::sink(net::io_context& ioc, std::string id, std::string type, std::optional<fd_writer> writer,
+           std::chrono::milliseconds flush_interval)
+    : batch_consumer(ioc.get_executor(), std::move(id)),
+      strand_(net::make_strand(ioc)),
+      type_(std::move(type)),
+      writer_(std::move(writer)),
+      flush_interval_(flush_interval),
+      flush_timer_(strand_) {}
+
+void sink::start(std::function<void()> on_done) {
+    on_done_ = std::move(on_done);
+    net::co_spawn(strand_, [self = shared_from_this()] { return self->run(); }, log_exit(id()));
+    if (writer_)
+        net::co_spawn(strand_, [self = shared_from_this()] { return self->flush_periodically(); },
+                      log_exit(id() + ".flush"));
+}
+
+void sink::flush() {
+    if (!writer_) return;
+    account([&] { return writer_->flush(); });
+    metrics.flushes.add();
+}
+
+bool sink::account(const std::function<bool()>& write_op) {
+    // Counters follow what the writer handed to the kernel during this call.
+    auto failed_before = writer_->lines_failed();
+    auto written_before = writer_->lines_written();
+    auto bytes_before = writer_->bytes_written();
+    bool ok = write_op();
+    metrics.lines.add(writer_->lines_written() - written_before);
+    metrics.bytes.add(writer_->bytes_written() - bytes_before);
+    metrics.errors.add(writer_->lines_failed() - failed_before);
+    if (!ok)
+        log::write_limited(write_error_limiter(), log::level::error, "sinks", "sink_write_failed",
+                           {{"sink", id()}, {"error", writer_->last_error()}});
+    return ok;
+}
+
+void sink::reopen() {
+    net::post(strand_, [self = shared_from_this()] {
+        if (!self->writer_) return;
+        self->flush();
+        bool ok = self->writer_->reopen();
+        log::write(ok ? log::level::info : log::level::error, "sinks", ok ? "sink_reopened" : "sink_reopen_failed",
+                   {{"sink", self->id()}});
+    });
+}
+
+net::awaitable<void> sink::flush_periodically() {
+    while (!finished_) {
+        flush_timer_.expires_after(flush_interval_);
+        auto [ec] = co_await flush_timer_.async_wait(use_aw_ec);
+        if (ec || finished_) break;
+        flush();
+    }
+}
+
+net::awaitable<void> sink::run() {
+    for (;;) {
+        auto batch = co_await next_batch();
+        if (!batch) break;
+        if (!writer_) {
+            metrics.lines.add(batch->size());
+            metrics.bytes.add(batch->content_bytes() + batch->size());
+            continue;
+        }
+        account([&] { return writer_->write(*batch); });
+    }
+    flush();
+    finished_ = true;
+    flush_timer_.cancel();
+    if (on_done_) on_done_();
+}
+
+}  // namespace sightline
