@@ -213,20 +213,18 @@ int run_application(const cli_options& o) {
         }
         config_path = *found;
     }
-    if (!config_path.empty()) {
-        try {
-            cfg = load_config_file(config_path);
-        } catch (const config_error& e) {
-            log::write(log::level::error, "app", "config_invalid", {{"path", config_path}, {"problems", e.details().size()}});
-            return report_config_error(config_path, e);
-        }
-    }
-    init_logging(o, &cfg);
+    problems found;
+    if (!config_path.empty()) cfg = load_config_file(config_path, found);
+    if (found.empty()) init_logging(o, &cfg);
     apply_cli(o, cfg);
+    // Schema problems and graph problems are reported together: one run shows them all.
+    found.merge(validate(cfg));
+    if (!found.empty()) {
+        log::write(log::level::error, "app", "config_invalid", {{"path", config_path}, {"problems", found.size()}});
+        return report_config_error(config_path, config_error(std::move(found)));
+    }
 
     if (o.check || o.describe) {
-        auto found = validate(cfg);
-        if (!found.empty()) return report_config_error(config_path, config_error(std::move(found)));
         if (o.describe) {
             problems ignored;
             std::cout << format_describe(cfg, build_graph(cfg, ignored));

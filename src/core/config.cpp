@@ -133,17 +133,20 @@ void parse_components(const json::object& root, std::string_view key, std::strin
             continue;
         }
         c.type = type->value().get_string();
-        const auto* schema = find_schema(kind, c.type);
-        if (!schema) {
-            found.add(path_join(path, "type"),
-                      "unknown " + kind + " type \"" + c.type + "\" (known: " + type_names(kind) + ")");
-            continue;
-        }
+        auto problems_before = found.size();
         if (auto id = obj.find("id"); id != obj.end()) {
             if (!id->value().is_string() || id->value().get_string().empty())
                 found.add(path_join(path, "id"), "expected a non-empty string");
             else
                 c.id = id->value().get_string();
+        }
+        const auto* schema = find_schema(kind, c.type);
+        if (!schema) {
+            found.add(path_join(path, "type"),
+                      "unknown " + kind + " type \"" + c.type + "\" (known: " + type_names(kind) + ")");
+            c.valid = false;
+            out.push_back(std::move(c));
+            continue;
         }
         bool edges = std::any_of(schema->begin(), schema->end(), [](const param_spec& p) { return p.is_edge; });
         std::initializer_list<std::string_view> reserved_with_next = {"type", "id", "next"};
@@ -166,6 +169,7 @@ void parse_components(const json::object& root, std::string_view key, std::strin
         for (const auto& kv : obj)
             if (kv.key() != "type" && kv.key() != "id" && kv.key() != "next") c.given[kv.key()] = kv.value();
         c.params = effective_params(obj, *schema);
+        c.valid = found.size() == problems_before;
         out.push_back(std::move(c));
     }
 }
@@ -279,18 +283,15 @@ pipeline_config parse_config(std::string_view text, problems& found) {
     return cfg;
 }
 
-pipeline_config load_config_file(const std::string& path) {
+pipeline_config load_config_file(const std::string& path, problems& found) {
     std::ifstream in(path, std::ios::binary);
-    problems found;
     if (!in) {
         found.add(path, "cannot read config file");
-        throw config_error(std::move(found));
+        return {};
     }
     std::stringstream ss;
     ss << in.rdbuf();
-    auto cfg = parse_config(ss.str(), found);
-    if (!found.empty()) throw config_error(std::move(found));
-    return cfg;
+    return parse_config(ss.str(), found);
 }
 
 component_config make_component(std::string kind, std::string type, std::string id, json::object params) {

@@ -15,9 +15,9 @@ std::map<std::string, std::unique_ptr<processor>> make_processors(const pipeline
                                                                  problems& found) {
     std::map<std::string, std::unique_ptr<processor>> out;
     for (const auto& n : g.nodes) {
-        if (n.kind() != "processor") continue;
+        if (n.kind() != "processor" || !n.config->valid) continue;  // invalid ones were reported by the parser
         const auto* d = find_processor_type(n.config->type);
-        if (!d) continue;  // already reported by the config parser
+        if (!d) continue;
         build_context ctx{tags,
                           [&n](std::string_view param, std::string_view key) {
                               return pipeline_graph::port_index(n, param, key);

@@ -23,6 +23,9 @@ struct component_config {
     boost::json::object given;
     /// Explicit `next` edges; nullopt means "the implicit next" (DESIGN.md §2).
     std::optional<std::vector<std::string>> next;
+    /// False when the component itself had problems: it still takes part in the graph
+    /// (so edges to it resolve and every other problem is found) but is never built.
+    bool valid = true;
 };
 
 /// The `http` section.
@@ -67,9 +70,9 @@ inline constexpr std::string_view dead_letter_id = "dead_letter";
 /// each component's type, id and parameters. Every problem goes to `found`.
 pipeline_config parse_config(std::string_view text, problems& found);
 
-/// Reads and parses a config file; throws config_error listing every problem (a file
-/// that cannot be read is one problem naming the path).
-pipeline_config load_config_file(const std::string& path);
+/// Reads and parses a config file; problems go to `found` (a file that cannot be read
+/// is one problem naming the path).
+pipeline_config load_config_file(const std::string& path, problems& found);
 
 /// Schema of a source, processor or sink type (kind "source", "processor", "sink"), or nullptr.
 const component_schema* find_component_schema(std::string_view kind, std::string_view type);

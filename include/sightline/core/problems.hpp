@@ -10,6 +10,8 @@ class problems {
 public:
     /// Records `message` found at JSON path `path` (e.g. `processors[2].routes.error`).
     void add(std::string path, std::string message);
+    /// Appends every problem of `other`.
+    void merge(const problems& other) { items_.insert(items_.end(), other.items_.begin(), other.items_.end()); }
     bool empty() const { return items_.empty(); }
     std::size_t size() const { return items_.size(); }
     /// Each problem as "path: message", in the order found.

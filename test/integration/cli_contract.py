@@ -1,0 +1,209 @@
+#!/usr/bin/env python3
+"""The command-line contract of DESIGN.md §2, from outside: exit codes, messages that
+name the problem and where it is, --check, --describe, --list-processors, stdin input
+and the bad-input cases of batch mode.
+
+Usage: cli_contract.py PATH_TO_SIGHTLINE
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+EXE = sys.argv[1]
+D = tempfile.mkdtemp(prefix="sl-cli-")
+passed, failed = 0, 0
+
+
+def run(*args, stdin=None, timeout=60):
+    return subprocess.run([EXE, *args], input=stdin, capture_output=True, timeout=timeout)
+
+
+def write(name, content):
+    path = os.path.join(D, name)
+    with open(path, "wb" if isinstance(content, bytes) else "w") as f:
+        f.write(content)
+    return path
+
+
+def case(fn):
+    global passed, failed
+    try:
+        fn()
+        passed += 1
+        print(f"ok   {fn.__name__}")
+    except AssertionError as e:
+        failed += 1
+        print(f"FAIL {fn.__name__}: {e}")
+    return fn
+
+
+@case
+def version_and_help():
+    r = run("--version")
+    assert r.returncode == 0 and r.stdout.startswith(b"sightline "), r
+    r = run("--help")
+    assert r.returncode == 0
+    for flag in ["--config", "--file", "--follow", "--output", "--listen-tcp", "--listen-udp", "--trace",
+                 "--trace-sample", "--dashboard", "--no-dashboard", "--dashboard-port", "--dashboard-bind",
+                 "--save-metrics", "--check", "--describe", "--list-processors", "--threads", "--log-level",
+                 "--log-format", "--version"]:
+        assert flag.encode() in r.stdout, f"--help lacks {flag}"
+
+
+@case
+def unknown_option_is_usage_error():
+    r = run("--no-such-flag")
+    assert r.returncode == 2, r.returncode
+    assert b"no-such-flag" in r.stderr, r.stderr
+
+
+@case
+def list_processors_prints_every_type_with_params():
+    r = run("--list-processors")
+    assert r.returncode == 0
+    out = r.stdout.decode()
+    for t in ["line_counter", "uppercase", "lowercase", "filter", "tagger", "tag_router", "replace", "sample", "fault"]:
+        assert f"\n{t}: " in "\n" + out, f"{t} missing"
+    assert 'format (string, default "Line {count}: {line}")' in out, out
+    assert "pattern (string, required)" in out
+
+
+@case
+def check_accepts_simple_form():
+    p = write("simple.json", json.dumps({"processors": [
+        {"type": "line_counter", "id": "counter", "format": "Line {count}: {line}"},
+        {"type": "uppercase", "id": "uppercase"},
+        {"type": "filter", "id": "important_filter", "pattern": "important"}]}))
+    r = run("--check", "--config", p)
+    assert r.returncode == 0, r.stderr
+    assert b"configuration OK" in r.stdout
+
+
+@case
+def check_lists_every_problem_with_its_path():
+    p = write("bad.json", json.dumps({
+        "sources": [{"type": "file", "id": "in", "path": "x"}],
+        "processors": [
+            {"type": "uppercas", "id": "u"},
+            {"type": "filter", "id": "f", "patern": "x", "pattern": "y"},
+            {"type": "sample", "id": "s", "every": "3"},
+            {"type": "tag_router", "id": "r", "routes": {"error": "erors"}},
+            {"type": "tagger", "id": "f"}],
+        "sinks": [{"type": "null", "id": "out"}]}))
+    r = run("--check", "--config", p)
+    err = r.stderr.decode()
+    assert r.returncode == 2, (r.returncode, err)
+    for msg in ['processors[0].type: unknown processor type "uppercas"',
+                "processors[1].patern: unknown key",
+                "processors[2].every: expected integer, got string",
+                'processors[4].id: duplicate id "f" (also at processors[1])',
+                'processors[3].routes.error: unknown stage "erors"']:
+        assert msg in err, f"missing {msg!r} in {err}"
+    assert "Traceback" not in err and "boost::" not in err
+
+
+@case
+def check_reports_cycles_and_unreachable_stages():
+    p = write("cycle.json", json.dumps({
+        "sources": [{"type": "file", "id": "in", "path": "x", "next": ["a"]}],
+        "processors": [{"type": "uppercase", "id": "a", "next": ["b"]},
+                       {"type": "lowercase", "id": "b", "next": ["a"]},
+                       {"type": "tagger", "id": "lonely", "next": ["out"]}],
+        "sinks": [{"type": "null", "id": "out"}]}))
+    r = run("--check", "--config", p)
+    err = r.stderr.decode()
+    assert r.returncode == 2
+    assert "cycle: a -> b -> a" in err, err
+    assert 'stage "lonely" is not reachable from any source' in err, err
+
+
+@case
+def invalid_json_names_line_and_column():
+    p = write("syntax.json", '{\n  "processors": [\n    {"type": "uppercase",,}\n  ]\n}\n')
+    r = run("--check", "--config", p)
+    assert r.returncode == 2
+    assert b"invalid JSON at line 3, column" in r.stderr, r.stderr
+
+
+@case
+def missing_config_file_is_exit_2_naming_it():
+    r = run("--check", "--config", os.path.join(D, "nope.json"))
+    assert r.returncode == 2 and b"nope.json" in r.stderr, r
+
+
+@case
+def describe_prints_params_defaults_and_edges():
+    p = write("desc.json", json.dumps({"processors": [
+        {"type": "tagger", "id": "t"},
+        {"type": "tag_router", "id": "r", "routes": {"error": "e"}, "default": "rest"}],
+        "sinks": [{"type": "null", "id": "e"}, {"type": "null", "id": "rest"}]}))
+    r = run("--describe", "--config", p)
+    out = r.stdout.decode()
+    assert r.returncode == 0, r.stderr
+    assert "processor t [tagger]" in out and 'default_tag = "untagged"  (default)' in out, out
+    assert "-> e  [route error]" in out and "-> rest  [route default]" in out, out
+
+
+@case
+def missing_input_file_is_exit_1_naming_it():
+    r = run("--file", os.path.join(D, "absent.log"), "--output", os.path.join(D, "o.txt"))
+    assert r.returncode == 1, r.returncode
+    assert b"absent.log" in r.stderr, r.stderr
+
+
+@case
+def unopenable_output_is_exit_1_naming_it():
+    inp = write("one.log", "a\n")
+    r = run("--file", inp, "--output", "/nonexistent-dir/out.txt")
+    assert r.returncode == 1, r.returncode
+    assert b"/nonexistent-dir/out.txt" in r.stderr, r.stderr
+
+
+@case
+def no_sources_is_usage_error():
+    p = write("nosrc.json", json.dumps({"processors": [{"type": "uppercase"}]}))
+    r = run("--config", p)
+    assert r.returncode == 2 and b"no sources" in r.stderr, r
+
+
+@case
+def stdin_passes_bytes_through_untouched():
+    data = b"one\r\n\ntwo \xff\xfe\x00 three\nlast-without-newline"
+    out = os.path.join(D, "stdin_out.txt")
+    r = run("-f", "-", "-o", out, stdin=data)
+    assert r.returncode == 0, r.stderr
+    got = open(out, "rb").read()
+    assert got == b"one\n\ntwo \xff\xfe\x00 three\nlast-without-newline\n", got
+
+
+@case
+def long_lines_are_truncated_and_counted():
+    long_line = b"x" * 70000
+    inp = write("long.log", b"short\n" + long_line + b"\nafter\n")
+    out = os.path.join(D, "long_out.txt")
+    m = os.path.join(D, "long_m.json")
+    r = run("-f", inp, "-o", out, "--save-metrics", m)
+    assert r.returncode == 0, r.stderr
+    got = open(out, "rb").read().split(b"\n")
+    assert got == [b"short", b"x" * 65536, b"after", b""], [len(x) for x in got]
+    metrics = json.load(open(m))
+    src = next(iter(metrics["sources"].values()))
+    assert src["truncated"] == 1 and src["lines"] == 3, src
+
+
+@case
+def processors_only_config_with_cli_io():
+    inp = write("mixed.log", "ERROR a important\nINFO b\nWARN c important\n")
+    p = write("chain.json", json.dumps({"processors": [
+        {"type": "line_counter", "id": "counter"}, {"type": "uppercase", "id": "up"},
+        {"type": "filter", "id": "f", "pattern": "IMPORTANT"}]}))
+    out = os.path.join(D, "chain_out.txt")
+    r = run("--file", inp, "--output", out, "--config", p)
+    assert r.returncode == 0, r.stderr
+    assert open(out).read() == "LINE 1: ERROR A IMPORTANT\nLINE 3: WARN C IMPORTANT\n"
+
+
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
