@@ -1,6 +1,7 @@
 #include "sightline/pipeline/pipeline.hpp"
 
 #include <boost/json/value_to.hpp>
+#include <filesystem>
 
 #include "sightline/core/log.hpp"
 #include "sightline/ingest/file_source.hpp"
@@ -51,6 +52,12 @@ std::shared_ptr<sink> make_sink(net::io_context& ioc, const component_config& c)
     if (c.type == "stdout")
         return std::make_shared<sink>(ioc, c.id, c.type, fd_writer::borrow(1, 256 * 1024), std::chrono::milliseconds(200));
     auto path = json::value_to<std::string>(c.params.at("path"));
+    if (c.params.at("mkdir").as_bool()) {
+        std::error_code ec;
+        auto parent = std::filesystem::path(path).parent_path();
+        if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+        if (ec) throw std::runtime_error("cannot create directory " + parent.string() + " for sink " + c.id + ": " + ec.message());
+    }
     auto writer = fd_writer::open_append(path, static_cast<std::size_t>(int_param(c, "buffer_bytes")));
     return std::make_shared<sink>(ioc, c.id, c.type, std::move(writer),
                                   std::chrono::milliseconds(int_param(c, "flush_interval_ms")));

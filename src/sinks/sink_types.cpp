@@ -7,6 +7,8 @@ const std::vector<component_schema>& sink_types() {
         {"file",
          "Appends lines to a file, buffered; flushed at least every flush_interval_ms and at shutdown.",
          {{.name = "path", .type = param_type::string, .doc = "File to append to (created if missing).", .required = true},
+          {.name = "mkdir", .type = param_type::boolean, .default_value = false,
+           .doc = "Create missing parent directories of path."},
           {.name = "buffer_bytes", .type = param_type::integer, .default_value = 1024 * 1024,
            .doc = "Write buffer size.", .min = 4096},
           {.name = "flush_interval_ms", .type = param_type::integer, .default_value = 1000,

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Configures and builds one flavour into build/<flavour>:
+#   release  optimised, what users run and benchmarks measure
+#   ci       optimised with debug info and warnings as errors
+#   asan     AddressSanitizer + UndefinedBehaviorSanitizer
+# Usage: scripts/build.sh [flavour] [target...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+flavour="${1:-release}"
+shift || true
+case "$flavour" in
+  release) args=(-DCMAKE_BUILD_TYPE=Release) ;;
+  ci)      args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIGHTLINE_WERROR=ON) ;;
+  asan)    args=(-DCMAKE_BUILD_TYPE=Debug -DSIGHTLINE_WERROR=ON "-DSIGHTLINE_SANITIZE=address,undefined") ;;
+  *) echo "unknown flavour $flavour (release, ci, asan)" >&2; exit 2 ;;
+esac
+
+jobs="${SIGHTLINE_BUILD_JOBS:-$(nproc)}"
+cmake -S . -B "build/$flavour" -G Ninja "${args[@]}" >/dev/null
+cmake --build "build/$flavour" -j "$jobs" ${1:+--target "$@"}

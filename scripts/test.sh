@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds and runs the whole test suite through ctest: once
+# optimised with warnings as errors, once under AddressSanitizer + UBSan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+
+status=0
+for flavour in ci asan; do
+  echo "== build $flavour"
+  scripts/build.sh "$flavour"
+  echo "== test $flavour"
+  ctest --test-dir "build/$flavour" --output-on-failure --timeout 600 || status=1
+done
+exit $status
