@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what Sightline needs to build and test on Debian 12, and only what is
-# missing (so it is quick on a machine that already has everything).
+# missing (so it is quick on a machine that already has everything). Extra package
+# names given as arguments are installed too (benchmarks use this).
 set -euo pipefail
 
 packages=(
   g++ cmake ninja-build python3 procps
   libboost1.81-dev libboost-json1.81-dev libboost-log1.81-dev
   libboost-program-options1.81-dev libboost-test1.81-dev
+  "$@"
 )
 
 missing=()
