@@ -12,6 +12,13 @@ net::awaitable<bool> batch_consumer::send(line_batch batch) {
     co_return !ec;
 }
 
+bool batch_consumer::try_send(line_batch batch) {
+    queued_.fetch_add(1, std::memory_order_relaxed);
+    bool ok = channel_.try_send(error_code{}, std::move(batch));
+    if (!ok) queued_.fetch_sub(1, std::memory_order_relaxed);
+    return ok;
+}
+
 net::awaitable<std::optional<line_batch>> batch_consumer::next_batch() {
     while (ended_ < producers_) {
         auto [ec, batch] = co_await channel_.async_receive(use_aw_ec);

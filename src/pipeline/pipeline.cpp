@@ -5,6 +5,8 @@
 
 #include "sightline/core/log.hpp"
 #include "sightline/ingest/file_source.hpp"
+#include "sightline/ingest/tcp_source.hpp"
+#include "sightline/ingest/udp_source.hpp"
 #include "sightline/observe/process_stats.hpp"
 #include "sightline/observe/stats_json.hpp"
 
@@ -71,7 +73,28 @@ std::shared_ptr<source> make_source(net::io_context& ioc, const component_config
                                              static_cast<std::size_t>(int_param(c, "max_line_bytes")),
                                              static_cast<std::size_t>(int_param(c, "read_chunk_bytes")));
     }
-    throw std::runtime_error("source " + c.id + ": type " + c.type + " is not available yet (tracked by the ingestion issue)");
+    tcp::endpoint listen;
+    try {
+        listen = parse_endpoint(json::value_to<std::string>(c.params.at("listen")));
+    } catch (const std::invalid_argument& e) {
+        problems found;
+        found.add(c.path + ".listen", e.what());
+        throw config_error(std::move(found));
+    }
+    auto max_line = static_cast<std::size_t>(int_param(c, "max_line_bytes"));
+    if (c.type == "tcp") {
+        tcp_source_config t;
+        t.listen = listen;
+        t.max_line_bytes = max_line;
+        t.max_connections = static_cast<std::size_t>(int_param(c, "max_connections"));
+        t.idle_timeout = std::chrono::milliseconds(int_param(c, "idle_timeout_ms"));
+        return std::make_shared<tcp_source>(ioc, c.id, t);
+    }
+    udp_source_config u;
+    u.listen = udp::endpoint(listen.address(), listen.port());
+    u.max_line_bytes = max_line;
+    u.receive_buffer_bytes = static_cast<int>(int_param(c, "receive_buffer_bytes"));
+    return std::make_shared<udp_source>(ioc, c.id, u);
 }
 
 }  // namespace
@@ -171,6 +194,7 @@ json::object pipeline::stats() const {
     for (const auto& s : sources_) {
         auto o = to_json(s->metrics);
         o["type"] = s->type();
+        s->add_stats(o);
         total_lines += s->metrics.lines.get();
         total_errors += s->metrics.errors.get();
         sources[s->id()] = std::move(o);

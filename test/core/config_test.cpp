@@ -1,1 +1,349 @@
-// filled in below
+#include "sightline/core/config.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace json = boost::json;
+using sightline::config_error;
+using sightline::parse_config;
+using sightline::pipeline_config;
+using sightline::problems;
+
+namespace {
+
+using strings = std::vector<std::string>;
+
+const std::string known_processors =
+    "line_counter, uppercase, lowercase, filter, tagger, tag_router, replace, sample, fault";
+const std::string top_level_keys = "sources, processors, sinks, dead_letter, http, trace, errors, alerts, log";
+
+/// Problems found parsing `text`.
+strings problems_of(std::string_view text) {
+    problems found;
+    parse_config(text, found);
+    return found.items();
+}
+
+/// Ids of a component list, in order.
+template <class List>
+strings ids_of(const List& list) {
+    strings ids;
+    for (const auto& c : list) ids.push_back(c.id);
+    return ids;
+}
+
+/// A fresh directory under /tmp, removed with everything in it at scope exit.
+struct temp_dir {
+    std::filesystem::path path;
+    temp_dir() {
+        char tmpl[] = "/tmp/sightline_config_test_XXXXXX";
+        if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+        path = tmpl;
+    }
+    ~temp_dir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+
+    std::string write(const std::string& name, const std::string& content) const {
+        auto p = path / name;
+        std::ofstream(p, std::ios::binary) << content;
+        return p.string();
+    }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(config_tests)
+
+BOOST_AUTO_TEST_CASE(invalid_json_reports_line_and_column) {
+    BOOST_TEST(problems_of("{\n  \"processors\": [\n    {\"type\": \"uppercase\",}\n  ]\n}") ==
+                   (strings{"invalid JSON at line 3, column 26: syntax error"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(problems_of("{} x") == (strings{"invalid JSON at line 1, column 4: extra data"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(problems_of("") == (strings{"invalid JSON at line 1, column 1: incomplete JSON"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(top_level_value_must_be_an_object) {
+    BOOST_TEST(problems_of("[1, 2]") == (strings{"the configuration must be a JSON object, got array"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(unknown_top_level_key_lists_the_known_ones) {
+    BOOST_TEST(problems_of(R"({"processor": [], "processors": []})") ==
+                   (strings{"processor: unknown key (expected one of: " + top_level_keys + ")"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(unknown_processor_type_lists_the_known_types) {
+    problems found;
+    auto cfg = parse_config(R"({"processors": [{"type": "tagger"}, {"type": "uppercas"}]})", found);
+    BOOST_TEST(found.items() ==
+                   (strings{"processors[1].type: unknown processor type \"uppercas\" (known: " + known_processors + ")"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(ids_of(cfg.processors) == (strings{"tagger"}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(unknown_source_and_sink_types_list_their_known_types) {
+    BOOST_TEST(problems_of(R"({"sources": [{"type": "kafka"}], "sinks": [{"type": "s3"}]})") ==
+                   (strings{"sources[0].type: unknown source type \"kafka\" (known: tcp, udp, file)",
+                            "sinks[0].type: unknown sink type \"s3\" (known: file, stdout, null)"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(missing_or_non_string_type_is_reported) {
+    BOOST_TEST(problems_of(R"({"processors": [{"id": "a"}, {"type": 3}, "uppercase"]})") ==
+                   (strings{"processors[0].type: required string is missing", "processors[1].type: expected string, got integer",
+                            "processors[2]: expected object, got string"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(problems_of(R"({"processors": {"type": "uppercase"}})") == (strings{"processors: expected array, got object"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(duplicate_id_names_both_places) {
+    BOOST_TEST(problems_of(R"({"processors": [{"type": "uppercase", "id": "x"}, {"type": "lowercase", "id": "x"}]})") ==
+                   (strings{"processors[1].id: duplicate id \"x\" (also at processors[0])"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(problems_of(R"({"sources": [{"type": "file", "path": "a", "id": "x"}],
+                               "sinks": [{"type": "null", "id": "x"}]})") ==
+                   (strings{"sinks[0].id: duplicate id \"x\" (also at sources[0])"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(dead_letter_id_is_reserved) {
+    BOOST_TEST(problems_of(R"({"sinks": [{"type": "null", "id": "dead_letter"}]})") ==
+                   (strings{"sinks[0].id: \"dead_letter\" is reserved for the dead-letter sink"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(id_must_be_a_non_empty_string) {
+    problems found;
+    auto cfg = parse_config(R"({"processors": [{"type": "uppercase", "id": ""}, {"type": "lowercase", "id": 7}]})", found);
+    BOOST_TEST(found.items() ==
+                   (strings{"processors[0].id: expected a non-empty string", "processors[1].id: expected a non-empty string"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(ids_of(cfg.processors) == (strings{"uppercase", "lowercase"}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(unknown_key_in_a_component_lists_its_keys) {
+    BOOST_TEST(problems_of(R"({"processors": [{"type": "filter", "pattern": "a", "patern": "b"}]})") ==
+                   (strings{"processors[0].patern: unknown key (expected one of: type, id, next, pattern, regex, "
+                            "ignore_case, invert)"}),
+               boost::test_tools::per_element());
+    // Routers name their edges in routes/default and sinks end the graph: no `next`.
+    BOOST_TEST(problems_of(R"({"processors": [{"type": "tag_router", "default": "out", "next": "out"}],
+                               "sinks": [{"type": "null", "id": "out", "next": "x"}]})") ==
+                   (strings{"processors[0].next: unknown key (expected one of: type, id, routes, default)",
+                            "sinks[0].next: unknown key (expected one of: type, id)"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(wrong_value_type_is_reported_at_its_path) {
+    BOOST_TEST(problems_of(R"({"processors": [{"type": "sample", "every": "3"}]})") ==
+                   (strings{"processors[0].every: expected integer, got string"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(problems_of(R"({"processors": [{"type": "uppercase", "next": 5}]})") ==
+                   (strings{"processors[0].next: expected array of strings, got integer"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(problems_of(R"({"processors": [{"type": "uppercase", "next": ["a", 1]}]})") ==
+                   (strings{"processors[0].next: expected array of strings, got array"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(problems_of(R"({"http": [], "alerts": 3})") ==
+                   (strings{"http: expected object, got array", "alerts: expected object, got integer"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(ids_are_generated_from_the_type_when_absent) {
+    problems found;
+    auto cfg = parse_config(R"({"processors": [{"type": "tagger"}, {"type": "tagger"}, {"type": "uppercase"},
+                                               {"type": "tagger"}]})",
+                            found);
+    BOOST_TEST(found.empty());
+    BOOST_TEST(ids_of(cfg.processors) == (strings{"tagger", "tagger_2", "uppercase", "tagger_3"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(generated_ids_avoid_ids_given_anywhere) {
+    problems found;
+    auto cfg = parse_config(R"({"sources": [{"type": "file", "path": "in.log"}],
+                                "processors": [{"type": "tagger"}, {"type": "uppercase", "id": "tagger"}],
+                                "sinks": [{"type": "file", "path": "out.log"}]})",
+                            found);
+    BOOST_TEST(found.empty());
+    BOOST_TEST(ids_of(cfg.sources) == (strings{"file"}), boost::test_tools::per_element());
+    BOOST_TEST(ids_of(cfg.processors) == (strings{"tagger_2", "tagger"}), boost::test_tools::per_element());
+    BOOST_TEST(ids_of(cfg.sinks) == (strings{"file_2"}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(reports_every_problem_in_one_pass) {
+    auto found = problems_of(R"({
+        "sources": [{"type": "file"}],
+        "processors": [
+            {"type": "tagger", "id": "t"},
+            {"type": "uppercas"},
+            {"type": "sample", "every": 0},
+            {"type": "filter", "id": "t", "pattern": 3}
+        ],
+        "sinks": [{"type": "stdout", "buffer": 1}],
+        "http": {"push_interval_ms": 10},
+        "log": {"level": "loud"},
+        "verbose": true
+    })");
+    const strings expected = {
+        "verbose: unknown key (expected one of: " + top_level_keys + ")",
+        "sources[0].path: required string is missing",
+        "processors[1].type: unknown processor type \"uppercas\" (known: " + known_processors + ")",
+        "processors[2].every: must be at least 1",
+        "processors[3].pattern: expected string, got integer",
+        "sinks[0].buffer: unknown key (expected one of: type, id)",
+        "processors[3].id: duplicate id \"t\" (also at processors[0])",
+        "http.push_interval_ms: must be at least 100",
+        "log.level: must be one of \"trace\", \"debug\", \"info\", \"warn\", \"error\", got \"loud\"",
+    };
+    BOOST_TEST(found.size() == 9u);
+    BOOST_TEST(found == expected, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(simple_processors_only_form_is_valid) {
+    problems found;
+    auto cfg = parse_config(R"({"processors": [{"type": "tagger"}, {"type": "uppercase"}]})", found);
+    BOOST_TEST(found.empty());
+    BOOST_TEST(cfg.sources.empty());
+    BOOST_TEST(cfg.sinks.empty());
+    BOOST_TEST_REQUIRE(cfg.processors.size() == 2u);
+    const auto& t = cfg.processors[0];
+    BOOST_TEST(t.kind == "processor");
+    BOOST_TEST(t.type == "tagger");
+    BOOST_TEST(t.id == "tagger");
+    BOOST_TEST(t.path == "processors[0]");
+    BOOST_TEST(!t.next.has_value());
+    BOOST_TEST(t.given.empty());
+    BOOST_TEST(json::serialize(t.params) == R"({"default_tag":"untagged","rules":[],"detect_levels":true})");
+    BOOST_TEST(cfg.processors[1].path == "processors[1]");
+    // Every section keeps its defaults.
+    BOOST_TEST(cfg.http.enabled == true);
+    BOOST_TEST(cfg.http.listen == "127.0.0.1:8000");
+    BOOST_TEST(cfg.http.token == "");
+    BOOST_TEST(cfg.http.allowed_origins.empty());
+    BOOST_TEST(cfg.http.push_interval_ms == 1000);
+    BOOST_TEST(cfg.trace.enabled == false);
+    BOOST_TEST(cfg.trace.sample == 1.0);
+    BOOST_TEST(cfg.trace.capacity == 1000);
+    BOOST_TEST(cfg.errors_capacity == 1000);
+    BOOST_TEST(cfg.log.level == "info");
+    BOOST_TEST(cfg.log.format == "");
+    BOOST_TEST(!cfg.dead_letter_path.has_value());
+    BOOST_TEST(cfg.alerts.empty());
+}
+
+BOOST_AUTO_TEST_CASE(sections_are_read_into_the_config) {
+    problems found;
+    auto cfg = parse_config(R"({
+        "http": {"enabled": false, "listen": "0.0.0.0:9000", "token": "s3cret", "allowed_origins": ["https://a"],
+                 "push_interval_ms": 250},
+        "trace": {"enabled": true, "sample": 0.25, "capacity": 5},
+        "errors": {"capacity": 7},
+        "log": {"level": "debug", "format": "json"},
+        "dead_letter": {"path": "/var/log/dead.jsonl"},
+        "alerts": {"rule": 1}
+    })",
+                            found);
+    BOOST_TEST(found.empty());
+    BOOST_TEST(cfg.http.enabled == false);
+    BOOST_TEST(cfg.http.listen == "0.0.0.0:9000");
+    BOOST_TEST(cfg.http.token == "s3cret");
+    BOOST_TEST(cfg.http.allowed_origins == (strings{"https://a"}), boost::test_tools::per_element());
+    BOOST_TEST(cfg.http.push_interval_ms == 250);
+    BOOST_TEST(cfg.trace.enabled == true);
+    BOOST_TEST(cfg.trace.sample == 0.25);
+    BOOST_TEST(cfg.trace.capacity == 5);
+    BOOST_TEST(cfg.errors_capacity == 7);
+    BOOST_TEST(cfg.log.level == "debug");
+    BOOST_TEST(cfg.log.format == "json");
+    BOOST_TEST(cfg.dead_letter_path.value_or("") == "/var/log/dead.jsonl");
+    BOOST_TEST(json::serialize(cfg.alerts) == R"({"rule":1})");
+}
+
+BOOST_AUTO_TEST_CASE(section_with_problems_keeps_its_defaults) {
+    problems found;
+    auto cfg = parse_config(R"({"http": {"push_interval_ms": 10, "listen": "x:1"}, "dead_letter": {}})", found);
+    BOOST_TEST(found.items() == (strings{"dead_letter.path: required string is missing",
+                                         "http.push_interval_ms: must be at least 100"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(cfg.http.listen == "127.0.0.1:8000");
+    BOOST_TEST(cfg.http.push_interval_ms == 1000);
+}
+
+BOOST_AUTO_TEST_CASE(next_accepts_a_string_or_an_array_and_is_kept_apart_from_params) {
+    problems found;
+    auto cfg = parse_config(R"({"processors": [
+                                   {"type": "filter", "id": "f", "pattern": "x", "next": "s"},
+                                   {"type": "sample", "id": "s", "next": ["a", "b"], "every": 2}]})",
+                            found);
+    BOOST_TEST(found.empty());
+    BOOST_TEST_REQUIRE(cfg.processors.size() == 2u);
+    BOOST_TEST_REQUIRE(cfg.processors[0].next.has_value());
+    BOOST_TEST(*cfg.processors[0].next == (strings{"s"}), boost::test_tools::per_element());
+    BOOST_TEST_REQUIRE(cfg.processors[1].next.has_value());
+    BOOST_TEST(*cfg.processors[1].next == (strings{"a", "b"}), boost::test_tools::per_element());
+    BOOST_TEST(json::serialize(cfg.processors[0].given) == R"({"pattern":"x"})");
+    BOOST_TEST(json::serialize(cfg.processors[0].params) ==
+               R"({"pattern":"x","regex":false,"ignore_case":false,"invert":false})");
+    BOOST_TEST(json::serialize(cfg.processors[1].params) == R"({"every":2})");
+}
+
+BOOST_AUTO_TEST_CASE(load_config_file_on_a_missing_file_names_the_path) {
+    temp_dir dir;
+    const std::string path = (dir.path / "absent" / "sightline.json").string();
+    BOOST_CHECK_EXCEPTION(sightline::load_config_file(path), config_error, [&](const config_error& e) {
+        BOOST_TEST(std::string(e.what()) == path + ": cannot read config file");
+        BOOST_TEST(e.details().size() == 1u);
+        return std::string(e.what()).find(path) != std::string::npos;
+    });
+}
+
+BOOST_AUTO_TEST_CASE(load_config_file_reads_a_valid_file) {
+    temp_dir dir;
+    auto path = dir.write("ok.json", R"({"processors": [{"type": "uppercase"}], "errors": {"capacity": 3}})");
+    auto cfg = sightline::load_config_file(path);
+    BOOST_TEST(ids_of(cfg.processors) == (strings{"uppercase"}), boost::test_tools::per_element());
+    BOOST_TEST(cfg.errors_capacity == 3);
+}
+
+BOOST_AUTO_TEST_CASE(load_config_file_throws_every_problem_one_per_line) {
+    temp_dir dir;
+    auto path = dir.write("bad.json", R"({"processors": [{"type": "nope"}], "extra": 1})");
+    BOOST_CHECK_EXCEPTION(sightline::load_config_file(path), config_error, [&](const config_error& e) {
+        const std::string expected = "extra: unknown key (expected one of: " + top_level_keys +
+                                     ")\nprocessors[0].type: unknown processor type \"nope\" (known: " +
+                                     known_processors + ")";
+        BOOST_TEST(std::string(e.what()) == expected);
+        BOOST_TEST(e.details().size() == 2u);
+        return std::string(e.what()) == expected;
+    });
+}
+
+BOOST_AUTO_TEST_CASE(make_component_fills_defaults_and_names_the_command_line) {
+    auto c = sightline::make_component("processor", "sample", "s", {{"every", 4}});
+    BOOST_TEST(c.kind == "processor");
+    BOOST_TEST(c.path == "command line (s)");
+    BOOST_TEST(json::serialize(c.params) == R"({"every":4})");
+    auto d = sightline::make_component("sink", "file", "out", {{"path", "o.log"}});
+    BOOST_TEST(json::serialize(d.params) == R"({"path":"o.log","buffer_bytes":1048576,"flush_interval_ms":1000})");
+    BOOST_CHECK_THROW(sightline::make_component("processor", "nope", "n", {}), std::logic_error);
+    BOOST_TEST(sightline::find_component_schema("source", "udp") != nullptr);
+    BOOST_TEST(sightline::find_component_schema("sink", "tcp") == nullptr);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

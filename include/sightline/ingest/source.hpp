@@ -1,4 +1,5 @@
 #pragma once
+#include <boost/json/object.hpp>
 #include <functional>
 #include <string>
 #include <vector>
@@ -28,6 +29,8 @@ public:
     virtual void stop() = 0;
     /// True when the source ends by itself (a file read once), so batch mode can exit.
     virtual bool finite() const = 0;
+    /// Adds type-specific figures to this source's /stats entry.
+    virtual void add_stats(boost::json::object&) const {}
 
     source_metrics metrics;
 

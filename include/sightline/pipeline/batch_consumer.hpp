@@ -29,6 +29,8 @@ public:
     /// Queues a batch, waiting while the hand-off is full. Returns false when the
     /// consumer has gone away (the batch is then lost and the caller must count it).
     net::awaitable<bool> send(line_batch batch);
+    /// Queues a batch only if there is room now (for sources that cannot wait: UDP).
+    bool try_send(line_batch batch);
     /// Batches waiting in the hand-off (approximate; for queue-fill figures).
     std::size_t queued() const { return queued_.load(std::memory_order_relaxed); }
     std::size_t capacity() const { return capacity_; }

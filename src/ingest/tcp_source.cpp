@@ -1,0 +1,197 @@
+#include "sightline/ingest/tcp_source.hpp"
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <sstream>
+#include <stdexcept>
+
+#include "sightline/core/log.hpp"
+#include "sightline/ingest/line_splitter.hpp"
+
+namespace sightline {
+
+using namespace net::experimental::awaitable_operators;
+
+tcp::endpoint parse_endpoint(const std::string& text) {
+    auto colon = text.rfind(':');
+    if (colon == std::string::npos) throw std::invalid_argument("address \"" + text + "\" is not HOST:PORT");
+    std::string host = text.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host.empty() || host == "*") host = "0.0.0.0";
+    if (host == "localhost") host = "127.0.0.1";
+    error_code ec;
+    auto addr = net::ip::make_address(host, ec);
+    if (ec) throw std::invalid_argument("address \"" + text + "\": \"" + host + "\" is not an IP address");
+    unsigned long port = 0;
+    try {
+        std::size_t used = 0;
+        port = std::stoul(text.substr(colon + 1), &used);
+        if (used != text.size() - colon - 1) throw std::invalid_argument("junk");
+    } catch (const std::exception&) {
+        throw std::invalid_argument("address \"" + text + "\": bad port");
+    }
+    if (port > 65535) throw std::invalid_argument("address \"" + text + "\": port above 65535");
+    return {addr, static_cast<unsigned short>(port)};
+}
+
+namespace {
+auto log_exit(std::string component, std::string id) {
+    return [component = std::move(component), id = std::move(id)](std::exception_ptr e) {
+        if (!e) return;
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            log::write(log::level::error, component, "coroutine_failed", {{"source", id}, {"error", ex.what()}});
+        }
+    };
+}
+}  // namespace
+
+tcp_source::tcp_source(net::io_context& ioc, std::string id, tcp_source_config cfg)
+    : source(std::move(id), "tcp"), ioc_(ioc), strand_(net::make_strand(ioc)), cfg_(cfg), acceptor_(strand_) {
+    error_code ec;
+    acceptor_.open(cfg_.listen.protocol(), ec);
+    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(cfg_.listen, ec);
+    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+        std::ostringstream where;
+        where << cfg_.listen;
+        throw std::runtime_error("source " + this->id() + ": cannot listen on tcp " + where.str() + ": " + ec.message());
+    }
+    local_ = acceptor_.local_endpoint();
+}
+
+void tcp_source::start(std::function<void()> on_done) {
+    on_done_ = std::move(on_done);
+    net::co_spawn(strand_, [self = shared_from_this()] { return self->accept_loop(); }, log_exit("ingest.tcp", id()));
+    std::ostringstream where;
+    where << local_;
+    log::write(log::level::info, "ingest.tcp", "listening", {{"source", id()}, {"address", where.str()}});
+}
+
+void tcp_source::stop() {
+    if (stopping_.exchange(true)) return;
+    net::post(strand_, [self = shared_from_this()] {
+        error_code ignored;
+        self->acceptor_.close(ignored);
+    });
+    net::co_spawn(strand_, [self = shared_from_this()] { return self->shutdown_deadline(); },
+                  log_exit("ingest.tcp", id()));
+}
+
+net::awaitable<void> tcp_source::shutdown_deadline() {
+    net::steady_timer timer(strand_);
+    timer.expires_after(cfg_.shutdown_timeout);
+    co_await timer.async_wait(use_aw_ec);
+    // Peers that are still connected had their time: close them; what they sent is kept.
+    std::lock_guard lock(mutex_);
+    for (auto& w : open_)
+        if (auto s = w.lock()) net::post(s->get_executor(), [s] {
+                error_code ignored;
+                s->shutdown(tcp::socket::shutdown_both, ignored);
+                s->close(ignored);
+            });
+}
+
+net::awaitable<void> tcp_source::accept_loop() {
+    for (;;) {
+        auto socket = std::make_shared<tcp::socket>(net::make_strand(ioc_));
+        auto [ec] = co_await acceptor_.async_accept(*socket, use_aw_ec);
+        if (ec) {
+            if (stopping_ || ec == net::error::operation_aborted || !acceptor_.is_open()) break;
+            // EMFILE and friends: log and keep accepting after a short pause.
+            log::write(log::level::warn, "ingest.tcp", "accept_failed", {{"source", id()}, {"error", ec.message()}});
+            net::steady_timer pause(strand_, std::chrono::milliseconds(50));
+            co_await pause.async_wait(use_aw_ec);
+            continue;
+        }
+        {
+            std::lock_guard lock(mutex_);
+            if (active_ >= cfg_.max_connections) {
+                metrics.connections_refused.add();
+                error_code ignored;
+                socket->close(ignored);
+                continue;
+            }
+            ++active_;
+            open_.remove_if([](const auto& w) { return w.expired(); });
+            open_.push_back(socket);
+        }
+        metrics.connections_accepted.add();
+        net::co_spawn(socket->get_executor(), [self = shared_from_this(), socket] { return self->serve(socket); },
+                      log_exit("ingest.tcp", id()));
+    }
+    {
+        std::lock_guard lock(mutex_);
+        accepting_ = false;
+    }
+    maybe_finish();
+}
+
+net::awaitable<void> tcp_source::serve(std::shared_ptr<tcp::socket> socket) {
+    line_splitter splitter(cfg_.max_line_bytes);
+    std::string buffer(cfg_.read_buffer_bytes, '\0');
+    std::unique_ptr<net::steady_timer> idle;
+    if (cfg_.idle_timeout.count() > 0) idle = std::make_unique<net::steady_timer>(socket->get_executor());
+    for (;;) {
+        error_code ec;
+        std::size_t n = 0;
+        if (idle) {
+            idle->expires_after(cfg_.idle_timeout);
+            auto result = co_await (socket->async_read_some(net::buffer(buffer), use_aw_ec) || idle->async_wait(use_aw_ec));
+            if (result.index() == 1) break;  // idle for too long
+            std::tie(ec, n) = std::get<0>(result);
+        } else {
+            std::tie(ec, n) = co_await socket->async_read_some(net::buffer(buffer), use_aw_ec);
+        }
+        if (n > 0) {
+            line_batch batch;
+            auto truncated_before = splitter.truncated();
+            splitter.feed(std::string_view(buffer.data(), n), batch);
+            metrics.bytes.add(n);
+            metrics.truncated.add(splitter.truncated() - truncated_before);
+            if (!batch.empty()) {
+                metrics.lines.add(batch.size());
+                co_await send_to_all(targets_, std::move(batch));
+            }
+        }
+        if (ec) {
+            if (!is_benign(ec))
+                log::write(log::level::debug, "ingest.tcp", "read_failed", {{"source", id()}, {"error", ec.message()}});
+            break;
+        }
+    }
+    // A peer that leaves mid-line still had that line accepted.
+    line_batch last;
+    auto truncated_before = splitter.truncated();
+    splitter.finish(last);
+    metrics.truncated.add(splitter.truncated() - truncated_before);
+    if (!last.empty()) {
+        metrics.lines.add(last.size());
+        co_await send_to_all(targets_, std::move(last));
+    }
+    error_code ignored;
+    socket->close(ignored);
+    metrics.connections_closed.add();
+    {
+        std::lock_guard lock(mutex_);
+        --active_;
+    }
+    maybe_finish();
+}
+
+void tcp_source::maybe_finish() {
+    {
+        std::lock_guard lock(mutex_);
+        if (finished_ || accepting_ || active_ > 0) return;
+        finished_ = true;
+    }
+    net::co_spawn(strand_, [self = shared_from_this()] { return self->finish(); }, log_exit("ingest.tcp", id()));
+}
+
+net::awaitable<void> tcp_source::finish() {
+    co_await end_all(targets_);
+    if (on_done_) on_done_();
+}
+
+}  // namespace sightline

@@ -1,0 +1,129 @@
+#include "sightline/ingest/udp_source.hpp"
+
+#include <sys/socket.h>
+
+#include <array>
+#include <cstring>
+#include <sstream>
+#include <stdexcept>
+#include <vector>
+
+#include "sightline/core/log.hpp"
+
+namespace sightline {
+
+namespace {
+constexpr std::size_t max_datagram = 65536;
+constexpr unsigned messages_per_call = 32;
+constexpr std::size_t max_lines_per_batch = 8192;
+}  // namespace
+
+udp_source::udp_source(net::io_context& ioc, std::string id, udp_source_config cfg)
+    : source(std::move(id), "udp"),
+      strand_(net::make_strand(ioc)),
+      cfg_(cfg),
+      socket_(strand_),
+      splitter_(cfg.max_line_bytes) {
+    error_code ec;
+    socket_.open(cfg_.listen.protocol(), ec);
+    if (!ec) socket_.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) socket_.bind(cfg_.listen, ec);
+    if (ec) {
+        std::ostringstream where;
+        where << cfg_.listen;
+        throw std::runtime_error("source " + this->id() + ": cannot listen on udp " + where.str() + ": " + ec.message());
+    }
+    error_code ignored;
+    socket_.set_option(net::socket_base::receive_buffer_size(cfg_.receive_buffer_bytes), ignored);
+    int on = 1;
+    ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof on);
+    socket_.non_blocking(true, ignored);
+    local_ = socket_.local_endpoint();
+}
+
+void udp_source::start(std::function<void()> on_done) {
+    on_done_ = std::move(on_done);
+    net::co_spawn(strand_, [self = shared_from_this()] { return self->run(); }, [id = id()](std::exception_ptr e) {
+        if (!e) return;
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            log::write(log::level::error, "ingest.udp", "source_failed", {{"source", id}, {"error", ex.what()}});
+        }
+    });
+    std::ostringstream where;
+    where << local_;
+    log::write(log::level::info, "ingest.udp", "listening", {{"source", id()}, {"address", where.str()}});
+}
+
+void udp_source::stop() {
+    net::post(strand_, [self = shared_from_this()] {
+        error_code ignored;
+        self->socket_.close(ignored);
+    });
+}
+
+void udp_source::drain(line_batch& batch) {
+    if (storage_.empty()) storage_.resize(messages_per_call * max_datagram);
+    auto& storage = storage_;
+    std::array<mmsghdr, messages_per_call> msgs{};
+    std::array<iovec, messages_per_call> iovs{};
+    std::array<std::array<char, CMSG_SPACE(sizeof(std::uint32_t))>, messages_per_call> controls{};
+    const int fd = socket_.native_handle();
+    while (batch.size() < max_lines_per_batch) {
+        for (unsigned i = 0; i < messages_per_call; ++i) {
+            iovs[i] = {storage.data() + i * max_datagram, max_datagram};
+            msgs[i].msg_hdr = {};
+            msgs[i].msg_hdr.msg_iov = &iovs[i];
+            msgs[i].msg_hdr.msg_iovlen = 1;
+            msgs[i].msg_hdr.msg_control = controls[i].data();
+            msgs[i].msg_hdr.msg_controllen = controls[i].size();
+        }
+        int n = ::recvmmsg(fd, msgs.data(), messages_per_call, MSG_DONTWAIT, nullptr);
+        if (n <= 0) break;  // EAGAIN: nothing more waiting now
+        for (int i = 0; i < n; ++i) {
+            const auto& h = msgs[static_cast<std::size_t>(i)].msg_hdr;
+            for (cmsghdr* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(const_cast<msghdr*>(&h), c))
+                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+                    std::uint32_t dropped = 0;
+                    std::memcpy(&dropped, CMSG_DATA(c), sizeof dropped);
+                    kernel_dropped_.store(dropped, std::memory_order_relaxed);
+                }
+            std::size_t len = msgs[static_cast<std::size_t>(i)].msg_len;
+            metrics.bytes.add(len);
+            datagrams_.fetch_add(1, std::memory_order_relaxed);
+            auto truncated_before = splitter_.truncated();
+            // Each datagram ends its last line, newline or not.
+            splitter_.feed(std::string_view(storage.data() + static_cast<std::size_t>(i) * max_datagram, len), batch);
+            splitter_.finish(batch);
+            metrics.truncated.add(splitter_.truncated() - truncated_before);
+        }
+        if (static_cast<unsigned>(n) < messages_per_call) break;
+    }
+}
+
+net::awaitable<void> udp_source::run() {
+    for (;;) {
+        auto [ec] = co_await socket_.async_wait(udp::socket::wait_read, use_aw_ec);
+        if (ec || !socket_.is_open()) break;
+        line_batch batch;
+        drain(batch);
+        if (batch.empty()) continue;
+        const auto n = batch.size();
+        metrics.lines.add(n);
+        for (std::size_t t = 0; t < targets_.size(); ++t) {
+            line_batch copy = t + 1 < targets_.size() ? batch : std::move(batch);
+            if (!targets_[t]->try_send(std::move(copy)))
+                metrics.dropped[static_cast<std::size_t>(drop_reason::backpressure)].add(n);
+        }
+    }
+    co_await end_all(targets_);
+    if (on_done_) on_done_();
+}
+
+void udp_source::add_stats(boost::json::object& o) const {
+    o["datagrams"] = datagrams();
+    o["kernel_dropped_datagrams"] = kernel_dropped();
+}
+
+}  // namespace sightline
