@@ -12,7 +12,10 @@
 #include "sightline/app/report.hpp"
 #include "sightline/core/log.hpp"
 #include "sightline/core/net.hpp"
+#include "sightline/ingest/tcp_source.hpp"
+#include "sightline/observe/observer.hpp"
 #include "sightline/pipeline/pipeline.hpp"
+#include "sightline/web/http_server.hpp"
 
 #ifndef SIGHTLINE_VERSION
 #define SIGHTLINE_VERSION "0.0.0"
@@ -126,12 +129,60 @@ json::object completion_summary(const json::object& stats, double seconds) {
             {"stages", std::move(per_stage)}};
 }
 
+/// Where the dashboard's files are: beside an installed binary, else the source tree.
+std::filesystem::path find_static_root() {
+    std::error_code ec;
+    auto exe = fs::read_symlink("/proc/self/exe", ec);
+    std::vector<fs::path> candidates;
+    if (!ec) candidates.push_back(exe.parent_path().parent_path() / "share/sightline/static");
+    candidates.push_back("static");
+#ifdef SIGHTLINE_SOURCE_DIR
+    candidates.push_back(fs::path(SIGHTLINE_SOURCE_DIR) / "static");
+#endif
+    for (const auto& c : candidates)
+        if (fs::is_directory(c, ec)) return c;
+    return candidates.back();
+}
+
+/// The HTTP side: observer ticking snapshots, broadcaster, server.
+struct web_front {
+    broadcaster hub;
+    std::shared_ptr<observer> obs;
+    std::shared_ptr<http_server> server;
+};
+
+std::unique_ptr<web_front> start_web(net::io_context& ioc, pipeline& p) {
+    const auto& http_cfg = p.config().http;
+    auto web = std::make_unique<web_front>();
+    web->obs = std::make_shared<observer>(ioc, [&p] { return p.stats(); },
+                                          std::chrono::milliseconds(http_cfg.push_interval_ms));
+    auto* hub = &web->hub;
+    web->obs->set_system_extra([hub](json::object& system) { system["websocket_clients"] = hub->clients(); });
+    web->obs->on_snapshot([hub](const std::shared_ptr<const snapshot>& s) { hub->publish(s->stats_frame, true); });
+    api_context ctx;
+    auto obs = web->obs;
+    ctx.latest = [obs] { return obs->latest(); };
+    ctx.pipeline_json = std::make_shared<const std::string>(json::serialize(p.describe()));
+    ctx.static_root = find_static_root();
+    ctx.token = http_cfg.token;
+    web->server = std::make_shared<http_server>(ioc, parse_endpoint(http_cfg.listen), std::move(ctx), web->hub);
+    web->obs->start();
+    web->server->start();
+    return web;
+}
+
 int run_pipeline(const cli_options& o, pipeline_config cfg) {
     unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
     net::io_context ioc(static_cast<int>(threads));
     std::unique_ptr<pipeline> p;
+    std::unique_ptr<web_front> web;
+    // Batch mode: only files read once and no --dashboard: exit when the input is done.
+    bool serve_after_input = false;
     try {
         p = std::make_unique<pipeline>(ioc, std::move(cfg));
+        bool batch = p->all_sources_finite() && !o.dashboard;
+        serve_after_input = !batch && p->all_sources_finite();
+        if (p->config().http.enabled && !batch) web = start_web(ioc, *p);
     } catch (const config_error& e) {
         return report_config_error("", e);
     } catch (const std::exception& e) {
@@ -139,14 +190,21 @@ int run_pipeline(const cli_options& o, pipeline_config cfg) {
         std::cerr << "sightline: " << e.what() << "\n";
         return 1;
     }
-    bool batch = p->all_sources_finite() && !o.dashboard;
-    if (p->config().http.enabled && !batch)
-        log::write(log::level::warn, "app", "http_unavailable",
-                   {{"listen", p->config().http.listen}, {"reason", "the HTTP API is not built yet"}});
 
+    std::atomic<bool> drained{false};
+    auto finish = [&] {
+        net::post(ioc, [&] {
+            if (web) {
+                web->obs->tick_now();  // the last snapshot holds the final counts
+                web->server->stop();
+                web->obs->stop();
+            }
+            ioc.stop();
+        });
+    };
     // First SIGINT/SIGTERM: stop reading and drain. Second: leave at once.
     net::signal_set signals(ioc, SIGINT, SIGTERM, SIGHUP);
-    int stop_signals = 0;
+    std::atomic<int> stop_signals{0};
     std::function<void()> wait_signal = [&] {
         signals.async_wait([&](const error_code& ec, int sig) {
             if (ec) return;
@@ -154,7 +212,10 @@ int run_pipeline(const cli_options& o, pipeline_config cfg) {
                 p->reopen_sinks();
             } else if (++stop_signals == 1) {
                 log::write(log::level::info, "app", "shutdown_requested", {{"signal", sig}});
-                p->stop_sources();
+                if (drained)
+                    finish();
+                else
+                    p->stop_sources();
             } else {
                 log::write(log::level::warn, "app", "shutdown_forced", {{"signal", sig}});
                 std::_Exit(1);
@@ -166,11 +227,13 @@ int run_pipeline(const cli_options& o, pipeline_config cfg) {
 
     auto t0 = std::chrono::steady_clock::now();
     p->start([&] {
-        // Every sink has flushed after every source ended: nothing is left to do.
-        net::post(ioc, [&] {
-            signals.cancel();
-            ioc.stop();
-        });
+        // Every sink has flushed after every source ended.
+        drained = true;
+        if (serve_after_input && stop_signals == 0) {
+            log::write(log::level::info, "app", "input_finished", {{"serving", true}});
+            return;
+        }
+        finish();
     });
     std::vector<std::thread> pool;
     for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { ioc.run(); });

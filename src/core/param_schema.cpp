@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/json/serialize.hpp>
+#include <sstream>
 
 namespace sightline {
 
@@ -117,9 +118,10 @@ void validate_params(const json::object& obj, const std::vector<param_spec>& par
         }
         if ((spec->type == param_type::integer || spec->type == param_type::number)) {
             double d = as_double(v);
-            auto num = [&](double x) {
-                return spec->type == param_type::integer ? std::to_string(static_cast<long long>(x))
-                                                         : json::serialize(json::value(x));
+            auto num = [](double x) {
+                std::ostringstream s;  // plain "0.5", not Boost.JSON's "5E-1"
+                s << x;
+                return s.str();
             };
             if (spec->min && d < *spec->min) out.add(where, "must be at least " + num(*spec->min));
             if (spec->max && d > *spec->max) out.add(where, "must be at most " + num(*spec->max));

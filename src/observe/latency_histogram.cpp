@@ -44,7 +44,11 @@ latency_summary latency_histogram::summary() const {
         std::uint64_t seen = 0;
         for (int i = 0; i < bucket_count; ++i) {
             seen += counts[static_cast<std::size_t>(i)];
-            if (seen >= rank) return std::min(bucket_upper_ns(i) / 1000.0, s.max);
+            // The bucket's midpoint: at most half a bucket (6.25 %) from any value in it.
+            if (seen >= rank) {
+                double lower = i == 0 ? 0.0 : bucket_upper_ns(i - 1) + 1;
+                return std::min((lower + bucket_upper_ns(i)) / 2 / 1000.0, s.max);
+            }
         }
         return s.max;
     };

@@ -39,11 +39,14 @@ std::vector<graph_port> processor_ports(const pipeline_config& cfg, std::size_t 
             if (!p.is_edge) continue;
             auto it = c.params.find(p.name);
             if (it == c.params.end()) continue;
-            if (it->value().is_object())
+            // Values of the wrong shape were reported by the parser; they make no port.
+            if (p.type == param_type::string_map && it->value().is_object()) {
                 for (const auto& kv : it->value().get_object())
-                    ports.push_back({p.name, std::string(kv.key()), {std::string(kv.value().get_string())}});
-            else if (it->value().is_string())
+                    if (kv.value().is_string())
+                        ports.push_back({p.name, std::string(kv.key()), {std::string(kv.value().get_string())}});
+            } else if (p.type == param_type::string && it->value().is_string()) {
                 ports.push_back({p.name, "", {std::string(it->value().get_string())}});
+            }
         }
         bool has_edge_params = std::any_of(d->schema.params.begin(), d->schema.params.end(),
                                            [](const param_spec& p) { return p.is_edge; });

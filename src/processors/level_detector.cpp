@@ -44,10 +44,10 @@ log_level level_of_any_case(std::string_view w) {
     return level_of_upper_word(std::string_view(up, w.size()));
 }
 
-bool ieq_prefix(std::string_view s, std::string_view lower_prefix) {
-    if (s.size() < lower_prefix.size()) return false;
-    for (std::size_t i = 0; i < lower_prefix.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(s[i])) != lower_prefix[i]) return false;
+bool iequals(std::string_view s, std::string_view lower) {
+    if (s.size() != lower.size()) return false;
+    for (std::size_t i = 0; i < lower.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(s[i])) != lower[i]) return false;
     return true;
 }
 
@@ -68,9 +68,7 @@ log_level detect_level(std::string_view line) {
             if (auto l = level_of_upper_word(word); l != log_level::none) return l;
         }
         // key=value form: level=error, lvl=WARN, severity=Info
-        if (i < n && line[i] == '=' &&
-            (ieq_prefix(word, "level") || ieq_prefix(word, "lvl") || ieq_prefix(word, "severity")) &&
-            (word.size() == 5 || word.size() == 3 || word.size() == 8)) {
+        if (i < n && line[i] == '=' && (iequals(word, "level") || iequals(word, "lvl") || iequals(word, "severity"))) {
             std::size_t v = i + 1;
             if (v < n && line[v] == '"') ++v;
             std::size_t vend = v;

@@ -65,7 +65,7 @@ BOOST_AUTO_TEST_CASE(implicit_edges_chain_source_processors_and_every_sink) {
     BOOST_TEST_REQUIRE(t->ports.size() == 1u);
     BOOST_TEST(t->ports[0].param == "next");
     BOOST_TEST(t->ports[0].route() == "");
-    BOOST_TEST(pipeline_graph::port_index(*t, "next", "") == std::optional<std::size_t>(0));
+    BOOST_TEST(pipeline_graph::port_index(*t, "next", "").value_or(99) == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(without_processors_sources_feed_every_sink) {
@@ -126,9 +126,9 @@ BOOST_AUTO_TEST_CASE(router_has_one_port_per_route_and_default_with_labelled_edg
     BOOST_TEST(r->ports[2].param == "default");
     BOOST_TEST(r->ports[2].key == "");
     BOOST_TEST(r->ports[2].route() == "default");
-    BOOST_TEST(pipeline_graph::port_index(*r, "routes", "error") == std::optional<std::size_t>(0));
-    BOOST_TEST(pipeline_graph::port_index(*r, "routes", "warn") == std::optional<std::size_t>(1));
-    BOOST_TEST(pipeline_graph::port_index(*r, "default", "") == std::optional<std::size_t>(2));
+    BOOST_TEST(pipeline_graph::port_index(*r, "routes", "error").value_or(99) == 0u);
+    BOOST_TEST(pipeline_graph::port_index(*r, "routes", "warn").value_or(99) == 1u);
+    BOOST_TEST(pipeline_graph::port_index(*r, "default", "").value_or(99) == 2u);
     BOOST_TEST(!pipeline_graph::port_index(*r, "routes", "info").has_value());
     BOOST_TEST(!pipeline_graph::port_index(*r, "next", "").has_value());
     BOOST_TEST(sightline::validate(cfg).empty());
@@ -284,6 +284,46 @@ BOOST_AUTO_TEST_CASE(validate_reports_processor_parameter_problems_after_graph_p
     BOOST_TEST_REQUIRE(found.size() == 2u);
     BOOST_TEST(found.items()[0] == "processors[0].next: unknown stage \"missing\"");
     BOOST_TEST(found.items()[1].rfind("processors[0].pattern: invalid regex", 0) == 0u);
+}
+
+// Regression: an edge parameter of the wrong shape made a port (and crashed on non-strings).
+BOOST_AUTO_TEST_CASE(router_with_a_non_string_route_target_is_reported_not_crashed) {
+    problems found;
+    auto cfg = sightline::parse_config(R"({"processors": [{"type": "tag_router", "routes": {"error": 5}}],
+                                           "sinks": [{"type": "null", "id": "out"}]})",
+                                       found);
+    BOOST_TEST(found.items() == (strings{"processors[0].routes: value of \"error\" must be a string, got integer"}),
+               boost::test_tools::per_element());
+    found.merge(sightline::validate(cfg));
+    BOOST_TEST(found.size() == 1u);
+}
+
+// Regression: an edge parameter of the wrong shape made a port (and crashed on non-strings).
+BOOST_AUTO_TEST_CASE(router_with_a_string_routes_value_gets_one_problem) {
+    problems found;
+    auto cfg = sightline::parse_config(R"({"processors": [{"type": "tag_router", "routes": "nowhere"}],
+                                           "sinks": [{"type": "null", "id": "out"}]})",
+                                       found);
+    found.merge(sightline::validate(cfg));
+    BOOST_TEST(found.items() == (strings{"processors[0].routes: expected object of strings, got string"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(invalid_components_stay_in_the_graph_but_are_not_built) {
+    // An unknown type and bad parameters are parse problems; the components still take
+    // part in the graph so edges to them resolve, and validate() adds nothing more.
+    problems found;
+    auto cfg = sightline::parse_config(R"({"sources": [{"type": "file", "id": "in", "path": "a.log"}],
+                                           "processors": [{"type": "uppercas", "id": "u"},
+                                                          {"type": "filter", "id": "f", "pattern": "(", "regex": 1}],
+                                           "sinks": [{"type": "null", "id": "out"}]})",
+                                       found);
+    BOOST_TEST(found.size() == 2u);
+    problems graph_found;
+    auto g = build_graph(cfg, graph_found);
+    BOOST_TEST(graph_found.empty());
+    BOOST_TEST(edges_of(g) == (strings{"in->u", "u->f", "f->out"}), boost::test_tools::per_element());
+    BOOST_TEST(sightline::validate(cfg).empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

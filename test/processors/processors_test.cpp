@@ -344,7 +344,7 @@ BOOST_AUTO_TEST_CASE(tag_router_with_an_unresolved_edge_is_not_built) {
 
 BOOST_AUTO_TEST_CASE(replace_substitutes_groups_and_leaves_other_lines_alone) {
     harness h;
-    auto p = h.make_ok("replace", R"({"pattern": "user=(\\w+)", "replacement": "user=<$1>"})");
+    auto p = h.make_ok("replace", R"json({"pattern": "user=(\\w+)", "replacement": "user=<$1>"})json");
     auto r = run(*p, make_batch({"login user=bob ok", "no match here", "user=a user=b"}));
     BOOST_TEST(texts(r) == (strings{"login user=<bob> ok", "no match here", "user=<a> user=<b>"}),
                boost::test_tools::per_element());

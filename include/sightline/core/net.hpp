@@ -3,11 +3,17 @@
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <boost/system/error_code.hpp>
 
 namespace sightline {
 
 namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
 using udp = net::ip::udp;
 using error_code = boost::system::error_code;

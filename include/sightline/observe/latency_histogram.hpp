@@ -12,7 +12,7 @@ struct latency_summary {
 };
 
 /// Log-linear histogram of per-line latencies in nanoseconds (8 buckets per power of
-/// two, so a percentile is within about 9 % of the truth). One writer (the stage's
+/// two; a percentile is reported as its bucket's midpoint, within 6.25 % of the truth). One writer (the stage's
 /// strand) records with relaxed atomics; any thread may read a summary at any time.
 class latency_histogram {
 public:

@@ -1,0 +1,63 @@
+#pragma once
+#include <boost/json/object.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "sightline/core/net.hpp"
+#include "sightline/observe/rate_tracker.hpp"
+
+namespace sightline {
+
+/// Everything served about one moment, assembled and serialized once per tick and
+/// shared (read-only) by every HTTP request and WebSocket client.
+struct snapshot {
+    std::uint64_t seq = 0;
+    boost::json::object stats;                        // the /stats document with rates
+    std::shared_ptr<const std::string> stats_json;    // serialize(stats)
+    std::shared_ptr<const std::string> metrics_text;  // Prometheus text
+    boost::json::object health;
+    std::shared_ptr<const std::string> health_json;
+    std::shared_ptr<const std::string> stats_frame;   // {"type":"stats",...} for /ws
+};
+
+/// On its own strand, every push interval: reads the live counters, adds rates (last
+/// tick and last minute) and queue fill, judges health, serializes everything once and
+/// publishes it. Listeners (the WebSocket broadcaster) get each new snapshot.
+class observer : public std::enable_shared_from_this<observer> {
+public:
+    observer(net::io_context& ioc, std::function<boost::json::object()> collect, std::chrono::milliseconds interval);
+
+    /// Takes the first snapshot now (so nothing ever reads an empty one) and starts ticking.
+    void start();
+    void stop();
+    /// The newest snapshot (never null after start()).
+    std::shared_ptr<const snapshot> latest() const;
+    /// Builds and publishes a snapshot now (used at start and by tests).
+    void tick_now();
+    /// Called with every new snapshot, on the observer's strand.
+    void on_snapshot(std::function<void(const std::shared_ptr<const snapshot>&)> fn) { listener_ = std::move(fn); }
+    /// Extra figures merged into stats.system (e.g. websocket_clients).
+    void set_system_extra(std::function<void(boost::json::object&)> fn) { system_extra_ = std::move(fn); }
+
+private:
+    net::awaitable<void> run();
+    std::shared_ptr<const snapshot> build();
+
+    net::strand<net::io_context::executor_type> strand_;
+    std::function<boost::json::object()> collect_;
+    std::chrono::milliseconds interval_;
+    net::steady_timer timer_;
+    rate_tracker rates_;
+    boost::json::object previous_stats_;
+    std::uint64_t seq_ = 0;
+    std::function<void(const std::shared_ptr<const snapshot>&)> listener_;
+    std::function<void(boost::json::object&)> system_extra_;
+    mutable std::mutex mutex_;  // guards latest_ only
+    std::shared_ptr<const snapshot> latest_;
+    bool stopped_ = false;
+};
+
+}  // namespace sightline

@@ -1,0 +1,46 @@
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <memory>
+
+#include "sightline/core/net.hpp"
+#include "sightline/web/broadcaster.hpp"
+#include "sightline/web/router.hpp"
+
+namespace sightline {
+
+/// Limits of the HTTP server (documented in README).
+struct http_limits {
+    std::size_t max_header_bytes = 8 * 1024;
+    std::size_t max_body_bytes = 64 * 1024;
+    std::chrono::milliseconds request_timeout{10000};  // from first byte to complete request
+    std::chrono::milliseconds keep_alive_timeout{30000};
+    std::size_t max_sessions = 1024;
+};
+
+/// Beast HTTP/1.1 and WebSocket on the shared io_context: one coroutine per connection
+/// on its own strand, keep-alive, bounded headers and bodies, a request timeout and a
+/// cap on concurrent sessions (beyond it: 503 and close).
+class http_server : public std::enable_shared_from_this<http_server> {
+public:
+    /// Binds now: an address in use fails with std::runtime_error naming it.
+    http_server(net::io_context& ioc, tcp::endpoint listen, api_context ctx, broadcaster& hub, http_limits limits = {});
+    void start();
+    void stop();
+    tcp::endpoint local_endpoint() const { return local_; }
+    std::size_t sessions() const { return sessions_.load(); }
+
+private:
+    net::awaitable<void> accept_loop();
+    net::awaitable<void> session(tcp::socket socket);
+
+    net::io_context& ioc_;
+    tcp::acceptor acceptor_;
+    tcp::endpoint local_;
+    api_context ctx_;
+    broadcaster& hub_;
+    http_limits limits_;
+    std::atomic<std::size_t> sessions_{0};
+};
+
+}  // namespace sightline

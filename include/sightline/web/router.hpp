@@ -1,0 +1,41 @@
+#pragma once
+#include <boost/json/object.hpp>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "sightline/core/net.hpp"
+#include "sightline/observe/observer.hpp"
+
+namespace sightline {
+
+using http_request = http::request<http::string_body>;
+using http_response = http::response<http::string_body>;
+
+/// What request handlers read. Everything is a snapshot or immutable, so handlers are
+/// pure functions of (request, context) and safe on any thread.
+struct api_context {
+    std::function<std::shared_ptr<const snapshot>()> latest;
+    /// The /pipeline document (fixed for the process lifetime).
+    std::shared_ptr<const std::string> pipeline_json;
+    std::filesystem::path static_root;
+    /// Bearer token required by the API (empty: none).
+    std::string token;
+};
+
+/// The one place HTTP errors are made: {"error": message} with the status.
+http_response error_response(http::status status, std::string_view message, unsigned version);
+
+/// Answers one request (DESIGN.md §2): /stats, /metrics, /health[/component],
+/// /pipeline, /trace[/id], /errors, /alerts and static files; 405 with Allow for other
+/// methods, 404 for unknown paths, 400 for bad query values.
+http_response handle_request(const http_request& req, const api_context& ctx);
+
+/// The query parameters of a target ("/trace?limit=5" -> {limit: 5}); nullopt when an
+/// escape is malformed.
+std::optional<std::map<std::string, std::string>> parse_query(std::string_view target);
+
+}  // namespace sightline

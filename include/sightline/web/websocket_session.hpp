@@ -1,0 +1,41 @@
+#pragma once
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "sightline/core/net.hpp"
+#include "sightline/web/router.hpp"
+
+namespace sightline {
+
+class broadcaster;
+
+/// One /ws client. The server pushes; the client's messages are read (and answered
+/// when they are pings) only so that control frames and closes are seen. One reader
+/// and one writer on the stream's strand; the outgoing queue is bounded: when a client
+/// falls behind, its oldest stats frames are dropped (counted), never anyone else's.
+class websocket_session : public std::enable_shared_from_this<websocket_session> {
+public:
+    static constexpr std::size_t max_queued_frames = 64;
+    static constexpr std::size_t max_message_bytes = 64 * 1024;
+
+    websocket_session(beast::tcp_stream stream, std::shared_ptr<const std::string> hello);
+    /// Completes the upgrade for `req` and runs until the client goes away.
+    void start(http_request req, broadcaster& hub);
+    /// Queues a frame (any thread).
+    void send(std::shared_ptr<const std::string> frame, bool droppable);
+
+private:
+    net::awaitable<void> run(http_request req, broadcaster* hub);
+    net::awaitable<void> write_loop();
+    void enqueue(std::shared_ptr<const std::string> frame, bool droppable);
+
+    websocket::stream<beast::tcp_stream> ws_;
+    std::shared_ptr<const std::string> hello_;
+    std::deque<std::pair<std::shared_ptr<const std::string>, bool>> queue_;  // only on the strand
+    net::steady_timer wake_;
+    bool closed_ = false;
+    std::uint64_t dropped_frames_ = 0;
+};
+
+}  // namespace sightline

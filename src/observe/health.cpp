@@ -1,0 +1,78 @@
+#include "sightline/observe/health.hpp"
+
+#include <string>
+
+namespace sightline {
+
+namespace json = boost::json;
+
+namespace {
+
+double field(const json::object& group, std::string_view id, std::string_view name) {
+    auto it = group.find(id);
+    if (it == group.end() || !it->value().is_object()) return 0;
+    auto f = it->value().as_object().find(name);
+    return f == it->value().as_object().end() || !f->value().is_number() ? 0 : f->value().to_number<double>();
+}
+
+const json::object& group_of(const json::object& stats, std::string_view name) {
+    static const json::object empty;
+    auto it = stats.find(name);
+    return it == stats.end() || !it->value().is_object() ? empty : it->value().as_object();
+}
+
+int rank(std::string_view status) { return status == "unhealthy" ? 2 : status == "degraded" ? 1 : 0; }
+
+}  // namespace
+
+json::object evaluate_health(const json::object& stats, const json::object& previous) {
+    json::object components;
+    std::string overall = "healthy";
+    auto judge = [&](std::string_view kind, std::string_view id, std::string status, std::string reason) {
+        if (rank(status) > rank(overall)) overall = status;
+        components[id] = {{"kind", kind}, {"status", status}, {"reason", reason}};
+    };
+    const auto& sinks = group_of(stats, "sinks");
+    const auto& prev_sinks = group_of(previous, "sinks");
+    for (const auto& kv : sinks) {
+        double new_errors = field(sinks, kv.key(), "errors") - field(prev_sinks, kv.key(), "errors");
+        if (new_errors > 0)
+            judge("sink", kv.key(), "unhealthy", "write errors: " + std::to_string(static_cast<long long>(new_errors)) + " lines failed");
+        else
+            judge("sink", kv.key(), "healthy", "");
+    }
+    const auto& stages = group_of(stats, "processors");
+    const auto& prev_stages = group_of(previous, "processors");
+    for (const auto& kv : stages) {
+        double new_errors = field(stages, kv.key(), "errors") - field(prev_stages, kv.key(), "errors");
+        double queued = field(stages, kv.key(), "queued_batches");
+        double capacity = field(stages, kv.key(), "queue_capacity");
+        if (new_errors > 0)
+            judge("stage", kv.key(), "degraded", std::to_string(static_cast<long long>(new_errors)) + " lines failed");
+        else if (capacity > 0 && queued >= capacity)
+            judge("stage", kv.key(), "degraded", "input hand-off full (backpressure)");
+        else
+            judge("stage", kv.key(), "healthy", "");
+    }
+    const auto& sources = group_of(stats, "sources");
+    const auto& prev_sources = group_of(previous, "sources");
+    for (const auto& kv : sources) {
+        double dropped = field(sources, kv.key(), "dropped") - field(prev_sources, kv.key(), "dropped");
+        double kernel = field(sources, kv.key(), "kernel_dropped_datagrams") -
+                        field(prev_sources, kv.key(), "kernel_dropped_datagrams");
+        if (dropped > 0 || kernel > 0)
+            judge("source", kv.key(), "degraded",
+                  "dropping lines: " + std::to_string(static_cast<long long>(dropped)) + " (backpressure), " +
+                      std::to_string(static_cast<long long>(kernel)) + " datagrams (kernel)");
+        else
+            judge("source", kv.key(), "healthy", "");
+    }
+    return {{"status", overall}, {"components", std::move(components)}};
+}
+
+unsigned health_http_status(const json::object& health) {
+    auto it = health.find("status");
+    return it != health.end() && it->value().is_string() && it->value().as_string() == "unhealthy" ? 503 : 200;
+}
+
+}  // namespace sightline

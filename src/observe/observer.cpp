@@ -1,0 +1,125 @@
+#include "sightline/observe/observer.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include "sightline/core/log.hpp"
+#include "sightline/core/time_format.hpp"
+#include "sightline/observe/health.hpp"
+#include "sightline/observe/prometheus.hpp"
+
+namespace sightline {
+
+namespace json = boost::json;
+
+observer::observer(net::io_context& ioc, std::function<json::object()> collect, std::chrono::milliseconds interval)
+    : strand_(net::make_strand(ioc)), collect_(std::move(collect)), interval_(interval), timer_(strand_) {}
+
+void observer::start() {
+    tick_now();
+    net::co_spawn(strand_, [self = shared_from_this()] { return self->run(); }, [](std::exception_ptr e) {
+        if (!e) return;
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            log::write(log::level::error, "observe", "observer_failed", {{"error", ex.what()}});
+        }
+    });
+}
+
+void observer::stop() {
+    net::post(strand_, [self = shared_from_this()] {
+        self->stopped_ = true;
+        self->timer_.cancel();
+    });
+}
+
+std::shared_ptr<const snapshot> observer::latest() const {
+    std::lock_guard lock(mutex_);
+    return latest_;
+}
+
+void observer::tick_now() {
+    auto s = build();
+    {
+        std::lock_guard lock(mutex_);
+        latest_ = s;
+    }
+    if (listener_) listener_(s);
+}
+
+std::shared_ptr<const snapshot> observer::build() {
+    auto now = std::chrono::steady_clock::now();
+    auto stats = collect_();
+    // Rates over the last tick and the last minute, from the same counters /stats shows.
+    for (auto& kv : stats["processors"].as_object()) {
+        auto& s = kv.value().as_object();
+        auto r = rates_.update("stage:" + std::string(kv.key()), s.at("lines_in").to_number<double>(), now);
+        s["lines_per_second"] = r.last_tick;
+        s["lines_per_second_1m"] = r.last_minute;
+        auto out = rates_.update("stage_out:" + std::string(kv.key()), s.at("lines_out").to_number<double>(), now);
+        s["lines_out_per_second"] = out.last_tick;
+        auto err = rates_.update("stage_err:" + std::string(kv.key()), s.at("errors").to_number<double>(), now);
+        s["errors_per_second"] = err.last_tick;
+        auto busy = rates_.update("stage_busy:" + std::string(kv.key()), s.at("processing_time_ms").to_number<double>(), now);
+        s["utilization"] = std::min(1.0, busy.last_tick / 1000.0);  // busy ms per second over the tick
+        double cap = s.at("queue_capacity").to_number<double>();
+        s["queue_fill"] = cap > 0 ? std::min(1.0, s.at("queued_batches").to_number<double>() / cap) : 0.0;
+    }
+    for (auto& kv : stats["sources"].as_object()) {
+        auto& s = kv.value().as_object();
+        auto r = rates_.update("source:" + std::string(kv.key()), s.at("lines").to_number<double>(), now);
+        s["lines_per_second"] = r.last_tick;
+        s["lines_per_second_1m"] = r.last_minute;
+    }
+    for (auto& kv : stats["sinks"].as_object()) {
+        auto& s = kv.value().as_object();
+        auto r = rates_.update("sink:" + std::string(kv.key()), s.at("lines").to_number<double>(), now);
+        s["lines_per_second"] = r.last_tick;
+    }
+    auto& system = stats["system"].as_object();
+    auto total = rates_.update("system", system.at("total_lines").to_number<double>(), now);
+    system["lines_per_second"] = total.last_tick;
+    system["lines_per_second_1m"] = total.last_minute;
+    // The bottleneck is the busiest stage now, or the first whose input backs up.
+    std::string bottleneck;
+    double top = -1;
+    for (const auto& kv : stats["processors"].as_object()) {
+        const auto& s = kv.value().as_object();
+        double score = s.at("utilization").as_double() + (s.at("queue_fill").as_double() >= 1.0 ? 1.0 : 0.0);
+        if (score > top) {
+            top = score;
+            bottleneck = kv.key();
+        }
+    }
+    if (bottleneck.empty())
+        system["bottleneck_stage"] = nullptr;
+    else
+        system["bottleneck_stage"] = bottleneck;
+    if (system_extra_) system_extra_(system);
+    auto wall = std::chrono::system_clock::now();
+    system["timestamp"] = format_rfc3339(wall);
+
+    auto s = std::make_shared<snapshot>();
+    s->seq = ++seq_;
+    s->health = evaluate_health(stats, previous_stats_);
+    s->health_json = std::make_shared<const std::string>(json::serialize(s->health));
+    s->metrics_text = std::make_shared<const std::string>(to_prometheus(stats));
+    s->stats_json = std::make_shared<const std::string>(json::serialize(stats));
+    json::object frame{{"type", "stats"}, {"seq", s->seq}, {"timestamp", format_rfc3339(wall)},
+                       {"stats", stats}, {"health", s->health}};
+    s->stats_frame = std::make_shared<const std::string>(json::serialize(frame));
+    previous_stats_ = stats;
+    s->stats = std::move(stats);
+    return s;
+}
+
+net::awaitable<void> observer::run() {
+    while (!stopped_) {
+        timer_.expires_after(interval_);
+        auto [ec] = co_await timer_.async_wait(use_aw_ec);
+        if (ec || stopped_) break;
+        tick_now();
+    }
+}
+
+}  // namespace sightline

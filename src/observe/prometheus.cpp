@@ -1,0 +1,173 @@
+#include "sightline/observe/prometheus.hpp"
+
+#include <boost/json/value.hpp>
+#include <cmath>
+#include <deque>
+#include <sstream>
+#include <vector>
+
+namespace sightline {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string escape_label(std::string_view v) {
+    std::string out;
+    for (char c : v) {
+        if (c == '\\' || c == '"') out += '\\';
+        if (c == '\n') {
+            out += "\\n";
+            continue;
+        }
+        out += c;
+    }
+    return out;
+}
+
+std::string format_value(double v) {
+    if (std::isnan(v)) return "NaN";
+    if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+    std::ostringstream s;
+    s.precision(17);
+    s << v;
+    return s.str();
+}
+
+double number(const json::value& v) { return v.is_number() ? v.to_number<double>() : 0.0; }
+
+/// One metric family: HELP and TYPE once, then its samples.
+class family {
+public:
+    family(std::string name, std::string type, std::string help)
+        : name_(std::move(name)), type_(std::move(type)), help_(std::move(help)) {}
+    void add(const std::vector<std::pair<std::string, std::string>>& labels, double value) {
+        add_suffixed("", labels, value);
+    }
+    /// A sample of the family's _sum or _count series.
+    void add_suffixed(std::string_view suffix, const std::vector<std::pair<std::string, std::string>>& labels,
+                      double value) {
+        std::string line = name_ + std::string(suffix);
+        if (!labels.empty()) {
+            line += '{';
+            for (std::size_t i = 0; i < labels.size(); ++i) {
+                if (i) line += ',';
+                line += labels[i].first + "=\"" + escape_label(labels[i].second) + "\"";
+            }
+            line += '}';
+        }
+        samples_.push_back(line + " " + format_value(value));
+    }
+    void write(std::string& out) const {
+        if (samples_.empty()) return;
+        out += "# HELP " + name_ + " " + help_ + "\n# TYPE " + name_ + " " + type_ + "\n";
+        for (const auto& s : samples_) out += s + "\n";
+    }
+
+private:
+    std::string name_, type_, help_;
+    std::vector<std::string> samples_;
+};
+
+}  // namespace
+
+std::string to_prometheus(const json::object& stats) {
+    std::deque<family> f;  // deque: references to families stay valid as more are added
+    auto fam = [&](std::string name, std::string type, std::string help) -> family& {
+        f.emplace_back(std::move(name), std::move(type), std::move(help));
+        return f.back();
+    };
+    using labels = std::vector<std::pair<std::string, std::string>>;
+
+    const auto& procs = stats.at("processors").as_object();
+    auto& in = fam("sightline_stage_lines_in_total", "counter", "Lines taken in by a stage.");
+    auto& out = fam("sightline_stage_lines_out_total", "counter", "Lines a stage emitted (once per line).");
+    auto& dropped = fam("sightline_stage_dropped_total", "counter", "Lines a stage dropped, by reason.");
+    auto& errors = fam("sightline_stage_errors_total", "counter", "Lines that failed at a stage.");
+    auto& retries = fam("sightline_stage_retries_total", "counter", "Retries of failed lines at a stage.");
+    auto& busy = fam("sightline_stage_processing_seconds_total", "counter", "Time a stage spent processing.");
+    auto& latency = fam("sightline_stage_latency_seconds", "summary", "Per-line processing latency.");
+    auto& util = fam("sightline_stage_utilization_ratio", "gauge", "Share of time a stage was busy (0 to 1).");
+    auto& queue = fam("sightline_stage_queue_fill_ratio", "gauge", "How full a stage's input hand-off is (0 to 1).");
+    auto& rate = fam("sightline_stage_lines_per_second", "gauge", "Lines in per second over the last tick.");
+    for (const auto& kv : procs) {
+        const auto& s = kv.value().as_object();
+        labels l{{"stage", std::string(kv.key())}, {"type", std::string(s.at("type").as_string())}};
+        in.add(l, number(s.at("lines_in")));
+        out.add(l, number(s.at("lines_out")));
+        errors.add(l, number(s.at("errors")));
+        retries.add(l, number(s.at("retries")));
+        busy.add(l, number(s.at("processing_time_ms")) / 1000.0);
+        util.add(l, number(s.at("utilization")));
+        if (auto it = s.find("queue_fill"); it != s.end()) queue.add(l, number(it->value()));
+        if (auto it = s.find("lines_per_second"); it != s.end()) rate.add(l, number(it->value()));
+        for (const auto& r : s.at("dropped_by_reason").as_object()) {
+            auto lr = l;
+            lr.emplace_back("reason", std::string(r.key()));
+            dropped.add(lr, number(r.value()));
+        }
+        const auto& lat = s.at("latency_us").as_object();
+        for (auto [q, key] : {std::pair{"0.5", "p50"}, {"0.9", "p90"}, {"0.99", "p99"}, {"1", "max"}}) {
+            auto lq = l;
+            lq.emplace_back("quantile", q);
+            latency.add(lq, number(lat.at(key)) / 1e6);
+        }
+        // Per-line latencies add up to the stage's busy time, over every line taken in.
+        latency.add_suffixed("_sum", l, number(s.at("processing_time_ms")) / 1000.0);
+        latency.add_suffixed("_count", l, number(s.at("lines_in")));
+    }
+
+    const auto& sources = stats.at("sources").as_object();
+    auto& s_lines = fam("sightline_source_lines_total", "counter", "Lines read by a source.");
+    auto& s_bytes = fam("sightline_source_bytes_total", "counter", "Bytes read by a source.");
+    auto& s_trunc = fam("sightline_source_truncated_lines_total", "counter", "Lines cut at max_line_bytes.");
+    auto& s_drop = fam("sightline_source_dropped_total", "counter", "Lines a source dropped, by reason.");
+    auto& s_conn = fam("sightline_source_connections_active", "gauge", "Open connections of a source.");
+    auto& s_acc = fam("sightline_source_connections_accepted_total", "counter", "Connections accepted.");
+    auto& s_ref = fam("sightline_source_connections_refused_total", "counter", "Connections refused (limit).");
+    auto& s_kern = fam("sightline_source_kernel_dropped_datagrams_total", "counter", "Datagrams the kernel dropped.");
+    for (const auto& kv : sources) {
+        const auto& s = kv.value().as_object();
+        labels l{{"source", std::string(kv.key())}, {"type", std::string(s.at("type").as_string())}};
+        s_lines.add(l, number(s.at("lines")));
+        s_bytes.add(l, number(s.at("bytes")));
+        s_trunc.add(l, number(s.at("truncated")));
+        s_conn.add(l, number(s.at("connections_active")));
+        s_acc.add(l, number(s.at("connections_accepted")));
+        s_ref.add(l, number(s.at("connections_refused")));
+        if (auto it = s.find("kernel_dropped_datagrams"); it != s.end()) s_kern.add(l, number(it->value()));
+        for (const auto& r : s.at("dropped_by_reason").as_object()) {
+            auto lr = l;
+            lr.emplace_back("reason", std::string(r.key()));
+            s_drop.add(lr, number(r.value()));
+        }
+    }
+
+    const auto& sinks = stats.at("sinks").as_object();
+    auto& k_lines = fam("sightline_sink_lines_total", "counter", "Lines a sink wrote.");
+    auto& k_bytes = fam("sightline_sink_bytes_total", "counter", "Bytes a sink wrote.");
+    auto& k_err = fam("sightline_sink_errors_total", "counter", "Lines a sink failed to write.");
+    for (const auto& kv : sinks) {
+        const auto& s = kv.value().as_object();
+        labels l{{"sink", std::string(kv.key())}, {"type", std::string(s.at("type").as_string())}};
+        k_lines.add(l, number(s.at("lines")));
+        k_bytes.add(l, number(s.at("bytes")));
+        k_err.add(l, number(s.at("errors")));
+    }
+
+    const auto& sys = stats.at("system").as_object();
+    fam("sightline_lines_total", "counter", "Lines read by all sources.").add({}, number(sys.at("total_lines")));
+    fam("sightline_errors_total", "counter", "Errors everywhere.").add({}, number(sys.at("total_errors")));
+    fam("sightline_lines_per_second", "gauge", "Lines read per second.").add({}, number(sys.at("lines_per_second")));
+    fam("sightline_uptime_seconds", "gauge", "Seconds since start.").add({}, number(sys.at("uptime_s")));
+    fam("sightline_resident_memory_bytes", "gauge", "Resident set size.").add({}, number(sys.at("rss_bytes")));
+    fam("sightline_cpu_seconds_total", "counter", "CPU time used.").add({}, number(sys.at("cpu_seconds")));
+    if (auto it = sys.find("websocket_clients"); it != sys.end())
+        fam("sightline_websocket_clients", "gauge", "Connected WebSocket clients.").add({}, number(it->value()));
+
+    std::string text;
+    for (const auto& fm : f) fm.write(text);
+    return text;
+}
+
+}  // namespace sightline

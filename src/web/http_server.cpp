@@ -1,0 +1,139 @@
+#include "sightline/web/http_server.hpp"
+
+#include <sstream>
+
+#include "sightline/core/log.hpp"
+#include "sightline/web/websocket_session.hpp"
+
+namespace sightline {
+
+namespace {
+auto log_exit(const char* what) {
+    return [what](std::exception_ptr e) {
+        if (!e) return;
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            log::write(log::level::error, "web.http", what, {{"error", ex.what()}});
+        }
+    };
+}
+
+/// Decrements the session count however the session ends.
+struct session_guard {
+    std::atomic<std::size_t>& n;
+    ~session_guard() { --n; }
+};
+}  // namespace
+
+http_server::http_server(net::io_context& ioc, tcp::endpoint listen, api_context ctx, broadcaster& hub, http_limits limits)
+    : ioc_(ioc), acceptor_(net::make_strand(ioc)), ctx_(std::move(ctx)), hub_(hub), limits_(limits) {
+    error_code ec;
+    acceptor_.open(listen.protocol(), ec);
+    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(listen, ec);
+    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+        std::ostringstream where;
+        where << listen;
+        throw std::runtime_error("cannot listen for HTTP on " + where.str() + ": " + ec.message());
+    }
+    local_ = acceptor_.local_endpoint();
+}
+
+void http_server::start() {
+    net::co_spawn(acceptor_.get_executor(), [self = shared_from_this()] { return self->accept_loop(); },
+                  log_exit("accept_failed"));
+    std::ostringstream where;
+    where << local_;
+    log::write(log::level::info, "web.http", "listening", {{"address", where.str()}});
+}
+
+void http_server::stop() {
+    net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+        error_code ignored;
+        self->acceptor_.close(ignored);
+    });
+}
+
+net::awaitable<void> http_server::accept_loop() {
+    for (;;) {
+        auto [ec, socket] = co_await acceptor_.async_accept(net::make_strand(ioc_), use_aw_ec);
+        if (ec) {
+            if (!acceptor_.is_open()) break;
+            log::write(log::level::warn, "web.http", "accept_failed", {{"error", ec.message()}});
+            net::steady_timer pause(acceptor_.get_executor(), std::chrono::milliseconds(50));
+            co_await pause.async_wait(use_aw_ec);
+            continue;
+        }
+        auto ex = socket.get_executor();
+        net::co_spawn(ex, [self = shared_from_this(), s = std::move(socket)]() mutable { return self->session(std::move(s)); },
+                      log_exit("session_failed"));
+    }
+}
+
+net::awaitable<void> http_server::session(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    session_guard guard{sessions_};
+    if (++sessions_ > limits_.max_sessions) {
+        auto res = error_response(http::status::service_unavailable, "too many connections", 11);
+        res.keep_alive(false);
+        stream.expires_after(std::chrono::seconds(2));
+        co_await http::async_write(stream, res, use_aw_ec);
+        co_return;
+    }
+    beast::flat_buffer buffer;
+    for (bool first = true;; first = false) {
+        http::request_parser<http::string_body> parser;
+        parser.header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
+        parser.body_limit(limits_.max_body_bytes);
+        // Idle between requests may last the keep-alive timeout; a started request must finish in time.
+        stream.expires_after(first ? limits_.request_timeout : limits_.keep_alive_timeout);
+        auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_aw_ec);
+        if (ec == http::error::end_of_stream || ec == beast::error::timeout || is_benign(ec)) break;
+        if (ec) {
+            auto status = ec == http::error::header_limit || ec == http::error::body_limit
+                              ? http::status::payload_too_large
+                              : http::status::bad_request;
+            auto res = error_response(status, "malformed request: " + ec.message(), 11);
+            res.keep_alive(false);
+            stream.expires_after(std::chrono::seconds(2));
+            co_await http::async_write(stream, res, use_aw_ec);
+            break;
+        }
+        auto req = parser.release();
+        if (websocket::is_upgrade(req) && req.target() == "/ws") {
+            if (!ctx_.token.empty() && req[http::field::authorization] != "Bearer " + ctx_.token) {
+                auto res = error_response(http::status::unauthorized, "missing or wrong bearer token", req.version());
+                co_await http::async_write(stream, res, use_aw_ec);
+                break;
+            }
+            auto snap = ctx_.latest();
+            auto hello = std::make_shared<const std::string>(
+                R"({"type":"hello","pipeline":)" + *ctx_.pipeline_json + R"(,"snapshot":)" + *snap->stats_frame + "}");
+            stream.expires_never();
+            std::make_shared<websocket_session>(std::move(stream), std::move(hello))->start(std::move(req), hub_);
+            co_return;
+        }
+        auto res = handle_request(req, ctx_);
+        bool keep = req.keep_alive() && res.result() != http::status::bad_request;
+        res.keep_alive(keep);
+        if (req.method() == http::verb::head) {
+            // HEAD: same headers, no body.
+            auto length = res.body().size();
+            http::response<http::empty_body> head{std::move(res.base())};
+            head.content_length(length);
+            auto [wec, wn] = co_await http::async_write(stream, head, use_aw_ec);
+            if (wec) break;
+        } else {
+            stream.expires_after(limits_.request_timeout);
+            auto [wec, wn] = co_await http::async_write(stream, res, use_aw_ec);
+            if (wec) break;
+        }
+        if (!keep) break;
+    }
+    error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace sightline

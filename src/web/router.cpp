@@ -1,0 +1,153 @@
+#include "sightline/web/router.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+#include "sightline/observe/health.hpp"
+#include "sightline/web/static_files.hpp"
+
+namespace sightline {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view json_type = "application/json";
+// The dashboard loads only its own files: no inline scripts, no third-party hosts.
+constexpr std::string_view csp =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+http_response make(http::status status, unsigned version, std::string_view type, std::string body) {
+    http_response res{status, version};
+    res.set(http::field::server, "sightline");
+    res.set(http::field::content_type, type);
+    res.set(http::field::cache_control, "no-store");
+    res.set("X-Content-Type-Options", "nosniff");
+    res.body() = std::move(body);
+    res.prepare_payload();
+    return res;
+}
+
+std::string_view path_of(std::string_view target) {
+    auto q = target.find('?');
+    return q == std::string_view::npos ? target : target.substr(0, q);
+}
+
+/// Validates ?limit= (1..10000, default 100).
+std::optional<std::string> check_limit(const std::map<std::string, std::string>& query) {
+    auto it = query.find("limit");
+    if (it == query.end()) return std::nullopt;
+    long long v = 0;
+    auto [p, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
+    if (ec != std::errc() || p != it->second.data() + it->second.size() || v < 1 || v > 10000)
+        return "limit must be an integer from 1 to 10000, got \"" + it->second + "\"";
+    return std::nullopt;
+}
+
+http_response serve_static(const http_request& req, const api_context& ctx) {
+    auto file = resolve_static_path(ctx.static_root, req.target());
+    if (!file) return error_response(http::status::not_found, "not found", req.version());
+    std::error_code ec;
+    auto size = std::filesystem::file_size(*file, ec);
+    auto mtime = std::filesystem::last_write_time(*file, ec).time_since_epoch().count();
+    // Built by appending: g++ 12 warns falsely (-Wrestrict) on "\"" + std::string.
+    std::string etag(1, '"');
+    etag.append(std::to_string(size)).append("-").append(std::to_string(mtime)).append(1, '"');
+    if (req[http::field::if_none_match] == etag) {
+        http_response res{http::status::not_modified, req.version()};
+        res.set(http::field::etag, etag);
+        return res;
+    }
+    std::ifstream in(*file, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto res = make(http::status::ok, req.version(), content_type_for(*file), ss.str());
+    res.set(http::field::etag, etag);
+    res.set(http::field::cache_control, "no-cache");
+    res.set("Content-Security-Policy", csp);
+    return res;
+}
+
+bool is_api(std::string_view path) {
+    for (std::string_view p : {"/stats", "/metrics", "/health", "/pipeline", "/trace", "/errors", "/alerts", "/ws"})
+        if (path == p || (path.size() > p.size() && path.substr(0, p.size()) == p && path[p.size()] == '/')) return true;
+    return false;
+}
+
+}  // namespace
+
+http_response error_response(http::status status, std::string_view message, unsigned version) {
+    return make(status, version, json_type, json::serialize(json::object{{"error", message}}));
+}
+
+std::optional<std::map<std::string, std::string>> parse_query(std::string_view target) {
+    std::map<std::string, std::string> out;
+    auto q = target.find('?');
+    if (q == std::string_view::npos) return out;
+    std::string_view rest = target.substr(q + 1);
+    while (!rest.empty()) {
+        auto amp = rest.find('&');
+        auto pair = rest.substr(0, amp);
+        rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+        if (pair.empty()) continue;
+        auto eq = pair.find('=');
+        std::string key(pair.substr(0, eq));
+        std::string value(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+        for (auto* s : {&key, &value})
+            for (auto& c : *s)
+                if (c == '+') c = ' ';
+        auto k = percent_decode(key), v = percent_decode(value);
+        if (!k || !v) return std::nullopt;
+        out[*k] = *v;
+    }
+    return out;
+}
+
+http_response handle_request(const http_request& req, const api_context& ctx) {
+    std::string_view path = path_of(req.target());
+    const auto v = req.version();
+    if (req.method() != http::verb::get && req.method() != http::verb::head) {
+        auto res = error_response(http::status::method_not_allowed, "method not allowed", v);
+        res.set(http::field::allow, "GET, HEAD");
+        return res;
+    }
+    if (!is_api(path)) return serve_static(req, ctx);
+    if (!ctx.token.empty() && req[http::field::authorization] != "Bearer " + ctx.token) {
+        auto res = error_response(http::status::unauthorized, "missing or wrong bearer token", v);
+        res.set(http::field::www_authenticate, "Bearer");
+        return res;
+    }
+    auto query = parse_query(req.target());
+    if (!query) return error_response(http::status::bad_request, "malformed query string", v);
+    auto snap = ctx.latest();
+    if (path == "/stats") return make(http::status::ok, v, json_type, *snap->stats_json);
+    if (path == "/metrics") return make(http::status::ok, v, "text/plain; version=0.0.4; charset=utf-8", *snap->metrics_text);
+    if (path == "/health")
+        return make(static_cast<http::status>(health_http_status(snap->health)), v, json_type, *snap->health_json);
+    if (path.substr(0, 8) == "/health/") {
+        std::string id(path.substr(8));
+        const auto& components = snap->health.at("components").as_object();
+        auto it = components.find(id);
+        if (it == components.end()) return error_response(http::status::not_found, "unknown component \"" + id + "\"", v);
+        const auto& c = it->value().as_object();
+        auto status = c.at("status").as_string() == "unhealthy" ? http::status::service_unavailable : http::status::ok;
+        json::object body = c;
+        body["id"] = id;
+        return make(status, v, json_type, json::serialize(body));
+    }
+    if (path == "/pipeline") return make(http::status::ok, v, json_type, *ctx.pipeline_json);
+    if (path == "/trace" || path == "/errors") {
+        if (auto bad = check_limit(*query)) return error_response(http::status::bad_request, *bad, v);
+        return make(http::status::ok, v, json_type, "[]");
+    }
+    if (path.substr(0, 7) == "/trace/")
+        return error_response(http::status::not_found, "unknown line_id \"" + std::string(path.substr(7)) + "\"", v);
+    if (path == "/alerts") return make(http::status::ok, v, json_type, R"({"active":[],"history":[]})");
+    if (path == "/ws") return error_response(http::status::upgrade_required, "/ws takes WebSocket upgrades only", v);
+    return error_response(http::status::not_found, "not found", v);
+}
+
+}  // namespace sightline

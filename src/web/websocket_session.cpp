@@ -1,0 +1,92 @@
+#include "sightline/web/websocket_session.hpp"
+
+#include "sightline/core/log.hpp"
+#include "sightline/web/broadcaster.hpp"
+
+namespace sightline {
+
+websocket_session::websocket_session(beast::tcp_stream stream, std::shared_ptr<const std::string> hello)
+    : ws_(std::move(stream)), hello_(std::move(hello)), wake_(ws_.get_executor()) {}
+
+void websocket_session::start(http_request req, broadcaster& hub) {
+    net::co_spawn(ws_.get_executor(), [self = shared_from_this(), req = std::move(req), hub = &hub]() mutable {
+        return self->run(std::move(req), hub);
+    }, [](std::exception_ptr e) {
+        if (!e) return;
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            log::write(log::level::error, "web.ws", "session_failed", {{"error", ex.what()}});
+        }
+    });
+}
+
+void websocket_session::send(std::shared_ptr<const std::string> frame, bool droppable) {
+    net::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame), droppable]() mutable {
+        self->enqueue(std::move(frame), droppable);
+    });
+}
+
+void websocket_session::enqueue(std::shared_ptr<const std::string> frame, bool droppable) {
+    if (closed_) return;
+    if (queue_.size() >= max_queued_frames) {
+        // Behind: a newer stats frame supersedes the oldest queued one.
+        auto it = std::find_if(queue_.begin(), queue_.end(), [](const auto& q) { return q.second; });
+        ++dropped_frames_;
+        if (it != queue_.end()) {
+            queue_.erase(it);
+        } else if (droppable) {
+            return;
+        } else {
+            // Nothing left to drop: this client cannot keep up; let it go rather than grow.
+            closed_ = true;
+            beast::get_lowest_layer(ws_).close();
+            wake_.cancel();
+            return;
+        }
+    }
+    queue_.emplace_back(std::move(frame), droppable);
+    wake_.cancel();
+}
+
+net::awaitable<void> websocket_session::write_loop() {
+    auto self = shared_from_this();
+    while (!closed_) {
+        if (queue_.empty()) {
+            wake_.expires_at(net::steady_timer::time_point::max());
+            co_await wake_.async_wait(use_aw_ec);
+            continue;
+        }
+        auto frame = std::move(queue_.front().first);
+        queue_.pop_front();
+        ws_.text(true);
+        auto [ec, n] = co_await ws_.async_write(net::buffer(*frame), use_aw_ec);
+        if (ec) break;
+    }
+    closed_ = true;
+}
+
+net::awaitable<void> websocket_session::run(http_request req, broadcaster* hub) {
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(http::field::server, "sightline"); }));
+    ws_.read_message_max(max_message_bytes);
+    beast::get_lowest_layer(ws_).expires_never();
+    auto [ec] = co_await ws_.async_accept(req, use_aw_ec);
+    if (ec) co_return;
+    enqueue(hello_, false);
+    hub->add(shared_from_this());
+    net::co_spawn(ws_.get_executor(), [self = shared_from_this()] { return self->write_loop(); }, net::detached);
+    beast::flat_buffer buffer;
+    for (;;) {
+        auto [rec, n] = co_await ws_.async_read(buffer, use_aw_ec);
+        if (rec) break;  // closed, timed out, or a message over the limit
+        buffer.consume(buffer.size());
+    }
+    closed_ = true;
+    wake_.cancel();
+    if (dropped_frames_)
+        log::write(log::level::debug, "web.ws", "client_dropped_frames", {{"frames", dropped_frames_}});
+}
+
+}  // namespace sightline
