@@ -72,8 +72,17 @@ void tcp_source::start(std::function<void()> on_done) {
 void tcp_source::stop() {
     if (stopping_.exchange(true)) return;
     net::post(strand_, [self = shared_from_this()] {
-        error_code ignored;
-        self->acceptor_.close(ignored);
+        // Connections the kernel already completed are in the backlog: their peers may
+        // have sent everything and closed. Take them all before closing the listener,
+        // so their lines are read too.
+        error_code ec;
+        self->acceptor_.non_blocking(true, ec);
+        while (!ec) {
+            auto socket = std::make_shared<tcp::socket>(net::make_strand(self->ioc_));
+            self->acceptor_.accept(*socket, ec);
+            if (!ec) self->admit(std::move(socket));
+        }
+        self->acceptor_.close(ec);
     });
     net::co_spawn(strand_, [self = shared_from_this()] { return self->shutdown_deadline(); },
                   log_exit("ingest.tcp", id()));
@@ -105,27 +114,32 @@ net::awaitable<void> tcp_source::accept_loop() {
             co_await pause.async_wait(use_aw_ec);
             continue;
         }
-        {
-            std::lock_guard lock(mutex_);
-            if (active_ >= cfg_.max_connections) {
-                metrics.connections_refused.add();
-                error_code ignored;
-                socket->close(ignored);
-                continue;
-            }
-            ++active_;
-            open_.remove_if([](const auto& w) { return w.expired(); });
-            open_.push_back(socket);
-        }
-        metrics.connections_accepted.add();
-        net::co_spawn(socket->get_executor(), [self = shared_from_this(), socket] { return self->serve(socket); },
-                      log_exit("ingest.tcp", id()));
+        admit(std::move(socket));
     }
     {
         std::lock_guard lock(mutex_);
         accepting_ = false;
     }
     maybe_finish();
+}
+
+void tcp_source::admit(std::shared_ptr<tcp::socket> socket) {
+    {
+        std::lock_guard lock(mutex_);
+        if (active_ >= cfg_.max_connections) {
+            metrics.connections_refused.add();
+            error_code ignored;
+            socket->close(ignored);
+            return;
+        }
+        ++active_;
+        open_.remove_if([](const auto& w) { return w.expired(); });
+        open_.push_back(socket);
+    }
+    metrics.connections_accepted.add();
+    auto ex = socket->get_executor();
+    net::co_spawn(ex, [self = shared_from_this(), socket = std::move(socket)] { return self->serve(socket); },
+                  log_exit("ingest.tcp", id()));
 }
 
 net::awaitable<void> tcp_source::serve(std::shared_ptr<tcp::socket> socket) {

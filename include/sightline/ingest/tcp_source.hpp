@@ -40,6 +40,8 @@ public:
 
 private:
     net::awaitable<void> accept_loop();
+    /// Starts serving an accepted connection, or refuses it beyond max_connections.
+    void admit(std::shared_ptr<tcp::socket> socket);
     net::awaitable<void> serve(std::shared_ptr<tcp::socket> socket);
     net::awaitable<void> shutdown_deadline();
     /// Called whenever the accept loop or a connection ends; sends end-of-stream once

@@ -1,0 +1,185 @@
+"""Shared helpers for the integration tests: run the built binary as a service on
+random free ports of 127.0.0.1, talk HTTP and WebSocket to it, and count results.
+Every wait is bounded in time."""
+import base64
+import json
+import os
+import signal
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+
+def free_port(kind=socket.SOCK_STREAM):
+    s = socket.socket(socket.AF_INET, kind)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_until(fn, timeout=10.0, step=0.02):
+    """Polls fn until it returns a true value or `timeout` seconds pass; returns the last value."""
+    end = time.time() + timeout
+    last = None
+    while time.time() < end:
+        try:
+            last = fn()
+            if last:
+                return last
+        except (OSError, ValueError, KeyError):
+            pass
+        time.sleep(step)
+    return last
+
+
+def http(port, path, method="GET", headers=None, timeout=5):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+def count_lines(path):
+    if not os.path.exists(path):
+        return 0
+    with open(path, "rb") as f:
+        return f.read().count(b"\n")
+
+
+class Service:
+    """A running sightline: config written to a temp dir, stdout/stderr captured."""
+
+    def __init__(self, exe, config, args=(), http_port=None, push_ms=100):
+        self.dir = tempfile.mkdtemp(prefix="sl-svc-")
+        self.hport = http_port or free_port()
+        config.setdefault("http", {"enabled": True, "listen": f"127.0.0.1:{self.hport}", "push_interval_ms": push_ms})
+        self.cfg = self.path("config.json")
+        with open(self.cfg, "w") as f:
+            json.dump(config, f)
+        self.err = open(self.path("stderr.log"), "w")
+        self.p = subprocess.Popen([exe, "--config", self.cfg, "--log-format", "json", *args], cwd=self.dir,
+                                  stdout=subprocess.DEVNULL, stderr=self.err)
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def stderr(self):
+        self.err.flush()
+        with open(self.path("stderr.log"), errors="replace") as f:
+            return f.read()
+
+    def wait_http(self, timeout=15):
+        ok = wait_until(lambda: http(self.hport, "/stats", timeout=1)[0] == 200, timeout)
+        assert ok, f"HTTP never answered; stderr: {self.stderr()[-800:]}"
+
+    def wait_tcp(self, port, timeout=15):
+        def conn():
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        assert wait_until(conn, timeout), f"TCP {port} never accepted; stderr: {self.stderr()[-800:]}"
+
+    def stats(self):
+        st, _, body = http(self.hport, "/stats")
+        assert st == 200, st
+        return json.loads(body)
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        if self.p.poll() is None:
+            self.p.send_signal(sig)
+            try:
+                self.p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+                raise AssertionError(f"did not exit {timeout}s after signal {sig}")
+        return self.p.returncode
+
+    def kill(self):
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.wait()
+
+
+class WebSocket:
+    """A minimal RFC 6455 client: enough to upgrade, read text frames and close."""
+
+    def __init__(self, port, path="/ws", timeout=5):
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.s.sendall((f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+                        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = self.s.recv(4096)
+            assert chunk, "connection closed during the handshake"
+            head += chunk
+        self.status_line = head.split(b"\r\n", 1)[0]
+        self.buf = head.split(b"\r\n\r\n", 1)[1]
+
+    def _read(self, n):
+        while len(self.buf) < n:
+            chunk = self.s.recv(65536)
+            if not chunk:
+                raise EOFError("closed")
+            self.buf += chunk
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def recv(self):
+        """The next text message as parsed JSON (control frames are skipped)."""
+        while True:
+            b0, b1 = self._read(2)
+            opcode, length = b0 & 0x0F, b1 & 0x7F
+            if length == 126:
+                length = struct.unpack(">H", self._read(2))[0]
+            elif length == 127:
+                length = struct.unpack(">Q", self._read(8))[0]
+            payload = self._read(length)
+            if opcode == 0x8:
+                raise EOFError("close frame")
+            if opcode == 0x1:
+                return json.loads(payload)
+
+    def send_text(self, text):
+        data = text.encode()
+        mask = os.urandom(4)
+        header = bytes([0x81])
+        if len(data) < 126:
+            header += bytes([0x80 | len(data)])
+        elif len(data) < 65536:
+            header += bytes([0x80 | 126]) + struct.pack(">H", len(data))
+        else:
+            header += bytes([0x80 | 127]) + struct.pack(">Q", len(data))
+        self.s.sendall(header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+
+    def close(self):
+        self.s.close()
+
+
+class Cases:
+    """Runs test functions, prints one line each and the closing 'N passed, N failed'."""
+
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def run(self, fn):
+        t0 = time.time()
+        try:
+            fn()
+            self.passed += 1
+            print(f"ok   {fn.__name__} ({time.time() - t0:.1f}s)", flush=True)
+        except Exception as e:  # noqa: BLE001 - report every failure and go on
+            self.failed += 1
+            print(f"FAIL {fn.__name__}: {type(e).__name__}: {e}", flush=True)
+
+    def finish(self):
+        print(f"{self.passed} passed, {self.failed} failed")
+        return 1 if self.failed else 0

@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""Network ingestion from outside, with real sockets on 127.0.0.1: exact counts end to
+end for many TCP clients, graceful SIGTERM, UDP accounting, framing edge cases, limits.
+
+Usage: ingest_test.py PATH_TO_SIGHTLINE
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+from harness import Cases, Service, count_lines, free_port, wait_until
+
+EXE = sys.argv[1]
+cases = Cases()
+
+
+def routed(tport, uport=None, **tcp_params):
+    src = [{"type": "tcp", "id": "tcp_in", "listen": f"127.0.0.1:{tport}", **tcp_params}]
+    if uport:
+        src.append({"type": "udp", "id": "udp_in", "listen": f"127.0.0.1:{uport}"})
+    return {
+        "sources": src,
+        "processors": [{"type": "tagger", "id": "tagger"},
+                       {"type": "tag_router", "id": "router", "routes": {"error": "errors"}, "default": "rest"}],
+        "sinks": [{"type": "file", "id": "errors", "path": "errors.log"},
+                  {"type": "file", "id": "rest", "path": "rest.log"}],
+    }
+
+
+def sink_total(svc):
+    return count_lines(svc.path("errors.log")) + count_lines(svc.path("rest.log"))
+
+
+@cases.run
+def thousand_concurrent_clients_thousand_lines_each_exact():
+    tport = free_port()
+    svc = Service(EXE, routed(tport))
+    try:
+        svc.wait_http()
+        clients = [socket.create_connection(("127.0.0.1", tport)) for _ in range(1000)]
+        # All 1000 are connected at once before anyone sends.
+        assert wait_until(lambda: svc.stats()["sources"]["tcp_in"]["connections_active"] == 1000, 10), \
+            svc.stats()["sources"]["tcp_in"]
+        for c, s in enumerate(clients):
+            s.sendall(b"".join(b"%s client=%d line=%d\n" % (b"ERROR" if i % 4 == 0 else b"INFO", c, i)
+                               for i in range(1000)))
+            s.close()
+        assert wait_until(lambda: sink_total(svc) == 1_000_000, 60, 0.1), sink_total(svc)
+        assert count_lines(svc.path("errors.log")) == 250_000
+        src = wait_until(lambda: (lambda s: s if s["connections_closed"] == 1000 else None)(
+            svc.stats()["sources"]["tcp_in"]), 10)
+        assert src and src["lines"] == 1_000_000 and src["connections_accepted"] == 1000, src
+        assert svc.stop() == 0
+    finally:
+        svc.kill()
+
+
+@cases.run
+def sigterm_right_after_clients_close_keeps_every_line():
+    tport = free_port()
+    svc = Service(EXE, routed(tport))
+    try:
+        svc.wait_tcp(tport)
+        for c in range(50):
+            s = socket.create_connection(("127.0.0.1", tport))
+            s.sendall(b"".join(b"WARN c%d l%d\n" % (c, i) for i in range(2000)))
+            s.close()
+        rc = svc.stop(signal.SIGTERM)
+        assert rc == 0, rc
+        assert count_lines(svc.path("rest.log")) == 100_000, count_lines(svc.path("rest.log"))
+        events = [json.loads(l)["event"] for l in svc.stderr().splitlines() if l.startswith("{")]
+        assert "shutdown_requested" in events and "pipeline_completed" in events, events
+    finally:
+        svc.kill()
+
+
+@cases.run
+def open_connection_is_read_until_peer_closes_after_sigterm():
+    tport = free_port()
+    svc = Service(EXE, routed(tport))
+    try:
+        svc.wait_tcp(tport)
+        s = socket.create_connection(("127.0.0.1", tport))
+        s.sendall(b"INFO before\n")
+        svc.p.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        s.sendall(b"INFO after the signal\nINFO partial-without-newline")
+        s.close()
+        svc.p.wait(20)
+        assert svc.p.returncode == 0
+        with open(svc.path("rest.log"), "rb") as f:
+            assert f.read() == b"INFO before\nINFO after the signal\nINFO partial-without-newline\n"
+    finally:
+        svc.kill()
+
+
+@cases.run
+def framing_crlf_binary_and_endless_line_are_handled():
+    tport = free_port()
+    svc = Service(EXE, routed(tport, max_line_bytes=1000))
+    try:
+        svc.wait_http()
+        s = socket.create_connection(("127.0.0.1", tport))
+        s.sendall(b"a\r\n\r\nbin \x00\xff\xfe\n")
+        for _ in range(100):  # 100 KB without a newline: memory bounded, one truncated line
+            s.sendall(b"z" * 1000)
+        s.sendall(b"\nsplit ")
+        time.sleep(0.05)
+        s.sendall(b"across reads\n")
+        s.close()
+        assert wait_until(lambda: sink_total(svc) == 5, 10), sink_total(svc)
+        svc.stop()
+        with open(svc.path("rest.log"), "rb") as f:
+            lines = f.read().split(b"\n")
+        assert lines == [b"a", b"", b"bin \x00\xff\xfe", b"z" * 1000, b"split across reads", b""], \
+            [l[:20] for l in lines]
+    finally:
+        svc.kill()
+
+
+@cases.run
+def connections_beyond_the_limit_are_refused_and_counted():
+    tport = free_port()
+    svc = Service(EXE, routed(tport, max_connections=5))
+    try:
+        svc.wait_http()
+        held = [socket.create_connection(("127.0.0.1", tport)) for _ in range(5)]
+        assert wait_until(lambda: svc.stats()["sources"]["tcp_in"]["connections_active"] == 5, 10)
+        extra = socket.create_connection(("127.0.0.1", tport))
+        extra.settimeout(5)
+        assert extra.recv(1) == b"", "the sixth connection was not closed"
+        st = wait_until(lambda: (lambda s: s if s["connections_refused"] == 1 else None)(
+            svc.stats()["sources"]["tcp_in"]), 10)
+        assert st, svc.stats()["sources"]["tcp_in"]
+        for h in held:
+            h.close()
+    finally:
+        svc.kill()
+
+
+@cases.run
+def idle_connections_are_closed_after_the_timeout():
+    tport = free_port()
+    svc = Service(EXE, routed(tport, idle_timeout_ms=300))
+    try:
+        svc.wait_http()
+        s = socket.create_connection(("127.0.0.1", tport))
+        s.sendall(b"INFO hello\n")
+        s.settimeout(5)
+        t0 = time.time()
+        assert s.recv(1) == b""  # the server closed it
+        assert time.time() - t0 < 4
+        assert wait_until(lambda: count_lines(svc.path("rest.log")) == 1, 5)
+    finally:
+        svc.kill()
+
+
+@cases.run
+def udp_accounts_for_every_line():
+    tport, uport = free_port(), free_port(socket.SOCK_DGRAM)
+    svc = Service(EXE, routed(tport, uport))
+    try:
+        svc.wait_http()
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sent = 0
+        for i in range(5000):
+            if i % 10 == 0:
+                u.sendto(b"ERROR a %d\nINFO b %d\n" % (i, i), ("127.0.0.1", uport))  # two lines
+                sent += 2
+            else:
+                u.sendto(b"INFO %d" % i, ("127.0.0.1", uport))  # no trailing newline
+                sent += 1
+        big = b"x" * 65507
+        u.sendto(big, ("127.0.0.1", uport))
+        sent += 1
+
+        def settled():
+            s = svc.stats()["sources"]["udp_in"]
+            kernel = s["kernel_dropped_datagrams"]
+            return s if s["lines"] + kernel >= sent else None
+        st = wait_until(settled, 15, 0.1)
+        assert st, svc.stats()["sources"]["udp_in"]
+        delivered = st["lines"] - st["dropped"]
+        assert wait_until(lambda: sink_total(svc) == delivered, 10), (sink_total(svc), st)
+        # One line per datagram except the 500 two-line ones: the kernel counts datagrams.
+        assert st["datagrams"] + st["kernel_dropped_datagrams"] == 5001, st
+        if st["kernel_dropped_datagrams"] == 0:
+            assert st["lines"] == sent, (st, sent)
+            with open(svc.path("rest.log"), "rb") as f:
+                assert big + b"\n" in f.read()
+    finally:
+        svc.kill()
+
+
+@cases.run
+def port_in_use_is_exit_1_naming_the_address():
+    blocker = socket.socket()
+    blocker.bind(("127.0.0.1", 0))
+    blocker.listen()
+    port = blocker.getsockname()[1]
+    r = subprocess.run([EXE, "--listen-tcp", f"127.0.0.1:{port}", "--no-dashboard"], capture_output=True, timeout=20)
+    blocker.close()
+    assert r.returncode == 1, r.returncode
+    assert f"127.0.0.1:{port}".encode() in r.stderr, r.stderr
+
+
+sys.exit(cases.finish())

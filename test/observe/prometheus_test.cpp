@@ -1,0 +1,349 @@
+#include "sightline/observe/prometheus.hpp"
+
+#include <boost/json/value.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using sightline::to_prometheus;
+
+namespace {
+
+using strings = std::vector<std::string>;
+
+/// A fresh directory under /tmp, removed with everything in it at scope exit.
+struct temp_dir {
+    fs::path path;
+    temp_dir() {
+        char tmpl[] = "/tmp/sightline_prometheus_test_XXXXXX";
+        if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+        path = tmpl;
+    }
+    ~temp_dir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+};
+
+/// The stage id with every character a label value must escape.
+const std::string odd_id = "we\"ird\\id\nx";
+
+/// A stats object shaped like the observer's (pipeline::stats() plus rates and queue
+/// fill). Values are exact in binary so the rendered numbers are exact too.
+json::object sample_stats() {
+    json::object tagger{{"type", "tagger"},
+                        {"lines_in", std::uint64_t{5000}},
+                        {"lines_out", std::uint64_t{4990}},
+                        {"dropped", std::uint64_t{4}},
+                        {"dropped_by_reason", json::object{{"filtered", 3u}, {"backpressure", 1u}}},
+                        {"errors", std::uint64_t{6}},
+                        {"retries", std::uint64_t{2}},
+                        {"in_flight", std::uint64_t{0}},
+                        {"batches", std::uint64_t{5}},
+                        {"processing_time_ms", 312.5},
+                        {"latency_us", json::object{{"p50", 62500u}, {"p90", 125000u}, {"p99", 250000u}, {"max", 500000u}}},
+                        {"utilization", 0.5},
+                        {"queued_batches", 2u},
+                        {"queue_capacity", 8u},
+                        {"queue_fill", 0.25},
+                        {"lines_per_second", 1000.0},
+                        {"lines_per_second_1m", 900.0}};
+    json::object odd{{"type", "upper\"case"},
+                      {"lines_in", 10u},
+                      {"lines_out", 10u},
+                      {"dropped", 0u},
+                      {"dropped_by_reason", json::object{}},
+                      {"errors", 0u},
+                      {"retries", 0u},
+                      {"processing_time_ms", 0.0},
+                      {"latency_us", json::object{{"p50", 0u}, {"p90", 0u}, {"p99", 0u}, {"max", 0u}}},
+                      {"utilization", 0.0}};
+    json::object processors{{"tagger", tagger}, {odd_id, odd}};
+
+    json::object tcp{{"type", "tcp"},
+                     {"lines", 5000u},
+                     {"bytes", 262144u},
+                     {"truncated", 1u},
+                     {"errors", 0u},
+                     {"dropped", 0u},
+                     {"dropped_by_reason", json::object{}},
+                     {"connections_accepted", 3u},
+                     {"connections_active", 1u},
+                     {"connections_closed", 2u},
+                     {"connections_refused", 0u}};
+    json::object udp{{"type", "udp"},
+                     {"lines", 200u},
+                     {"bytes", 8192u},
+                     {"truncated", 0u},
+                     {"errors", 0u},
+                     {"dropped", 7u},
+                     {"dropped_by_reason", json::object{{"backpressure", 7u}}},
+                     {"connections_accepted", 0u},
+                     {"connections_active", 0u},
+                     {"connections_closed", 0u},
+                     {"connections_refused", 0u},
+                     {"datagrams", 207u},
+                     {"kernel_dropped_datagrams", 2u}};
+    json::object sources{{"in_tcp", tcp}, {"in_udp", udp}};
+
+    json::object sinks{{"out", json::object{{"type", "file"}, {"lines", 4990u}, {"bytes", 255488u}, {"errors", 0u}, {"flushes", 3u}}}};
+
+    json::object system{{"total_lines", 5200u},
+                        {"total_processing_time_ms", 312.5},
+                        {"lines_per_second", 1040.0},
+                        {"total_errors", 6u},
+                        {"uptime_s", 12.5},
+                        {"rss_bytes", 52428800u},
+                        {"peak_rss_bytes", 60000000u},
+                        {"cpu_seconds", 0.75},
+                        {"bottleneck_stage", "tagger"},
+                        {"websocket_clients", 2u},
+                        {"timestamp", "2024-01-01T00:00:00.000000Z"}};
+    return {{"processors", processors}, {"sources", sources}, {"sinks", sinks}, {"system", system}};
+}
+
+strings lines_of(const std::string& text) {
+    strings out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+}
+
+bool has_line(const strings& lines, const std::string& line) {
+    return std::find(lines.begin(), lines.end(), line) != lines.end();
+}
+
+/// The metric name of a sample line (up to '{' or ' ').
+std::string sample_name(const std::string& line) { return line.substr(0, line.find_first_of("{ ")); }
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+bool on_path(const std::string& program) {
+    const char* path = std::getenv("PATH");
+    if (!path) return false;
+    std::istringstream dirs(path);
+    for (std::string dir; std::getline(dirs, dir, ':');) {
+        if (dir.empty()) continue;
+        std::error_code ec;
+        auto p = fs::path(dir) / program;
+        if (fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(prometheus_tests)
+
+BOOST_AUTO_TEST_CASE(stage_samples_have_exact_names_labels_and_values) {
+    auto lines = lines_of(to_prometheus(sample_stats()));
+    for (std::string expected : {
+             R"(sightline_stage_lines_in_total{stage="tagger",type="tagger"} 5000)",
+             R"(sightline_stage_lines_out_total{stage="tagger",type="tagger"} 4990)",
+             R"(sightline_stage_dropped_total{stage="tagger",type="tagger",reason="filtered"} 3)",
+             R"(sightline_stage_dropped_total{stage="tagger",type="tagger",reason="backpressure"} 1)",
+             R"(sightline_stage_errors_total{stage="tagger",type="tagger"} 6)",
+             R"(sightline_stage_retries_total{stage="tagger",type="tagger"} 2)",
+             R"(sightline_stage_processing_seconds_total{stage="tagger",type="tagger"} 0.3125)",
+             R"(sightline_stage_utilization_ratio{stage="tagger",type="tagger"} 0.5)",
+             R"(sightline_stage_queue_fill_ratio{stage="tagger",type="tagger"} 0.25)",
+             R"(sightline_stage_lines_per_second{stage="tagger",type="tagger"} 1000)",
+         }) {
+        BOOST_TEST(has_line(lines, expected), "missing: " << expected);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(latency_summary_has_quantiles_sum_and_count) {
+    auto lines = lines_of(to_prometheus(sample_stats()));
+    strings tagger_latency;
+    for (const auto& l : lines)
+        if (l.rfind("sightline_stage_latency_seconds", 0) == 0 && l.find("stage=\"tagger\"") != std::string::npos)
+            tagger_latency.push_back(l);
+    BOOST_TEST(tagger_latency ==
+                   (strings{
+                       R"(sightline_stage_latency_seconds{stage="tagger",type="tagger",quantile="0.5"} 0.0625)",
+                       R"(sightline_stage_latency_seconds{stage="tagger",type="tagger",quantile="0.9"} 0.125)",
+                       R"(sightline_stage_latency_seconds{stage="tagger",type="tagger",quantile="0.99"} 0.25)",
+                       R"(sightline_stage_latency_seconds{stage="tagger",type="tagger",quantile="1"} 0.5)",
+                       R"(sightline_stage_latency_seconds_sum{stage="tagger",type="tagger"} 0.3125)",
+                       R"(sightline_stage_latency_seconds_count{stage="tagger",type="tagger"} 5000)",
+                   }),
+               boost::test_tools::per_element());
+    BOOST_TEST(has_line(lines, "# TYPE sightline_stage_latency_seconds summary"));
+}
+
+BOOST_AUTO_TEST_CASE(source_sink_and_system_samples) {
+    auto lines = lines_of(to_prometheus(sample_stats()));
+    for (std::string expected : {
+             R"(sightline_source_lines_total{source="in_tcp",type="tcp"} 5000)",
+             R"(sightline_source_bytes_total{source="in_tcp",type="tcp"} 262144)",
+             R"(sightline_source_truncated_lines_total{source="in_tcp",type="tcp"} 1)",
+             R"(sightline_source_connections_active{source="in_tcp",type="tcp"} 1)",
+             R"(sightline_source_connections_accepted_total{source="in_tcp",type="tcp"} 3)",
+             R"(sightline_source_connections_refused_total{source="in_tcp",type="tcp"} 0)",
+             R"(sightline_source_lines_total{source="in_udp",type="udp"} 200)",
+             R"(sightline_source_dropped_total{source="in_udp",type="udp",reason="backpressure"} 7)",
+             R"(sightline_source_kernel_dropped_datagrams_total{source="in_udp",type="udp"} 2)",
+             R"(sightline_sink_lines_total{sink="out",type="file"} 4990)",
+             R"(sightline_sink_bytes_total{sink="out",type="file"} 255488)",
+             R"(sightline_sink_errors_total{sink="out",type="file"} 0)",
+             "sightline_lines_total 5200",
+             "sightline_errors_total 6",
+             "sightline_lines_per_second 1040",
+             "sightline_uptime_seconds 12.5",
+             "sightline_resident_memory_bytes 52428800",
+             "sightline_cpu_seconds_total 0.75",
+             "sightline_websocket_clients 2",
+         }) {
+        BOOST_TEST(has_line(lines, expected), "missing: " << expected);
+    }
+    // Only the UDP source has kernel drops; the TCP one has no drop reasons at all.
+    auto count_prefix = [&](const std::string& prefix) {
+        return std::count_if(lines.begin(), lines.end(), [&](const auto& l) { return l.rfind(prefix, 0) == 0; });
+    };
+    BOOST_TEST(count_prefix("sightline_source_kernel_dropped_datagrams_total{") == 1);
+    BOOST_TEST(count_prefix("sightline_source_dropped_total{") == 1);
+    BOOST_TEST(count_prefix("sightline_stage_dropped_total{") == 2);
+}
+
+BOOST_AUTO_TEST_CASE(one_help_and_one_type_per_family_then_its_samples) {
+    auto text = to_prometheus(sample_stats());
+    BOOST_TEST_REQUIRE(!text.empty());
+    BOOST_TEST(text.back() == '\n');
+    auto lines = lines_of(text);
+    std::set<std::string> families;
+    std::map<std::string, std::string> types;
+    std::string current;  // the family whose samples may follow
+    std::size_t samples = 0;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        const auto& l = lines[i];
+        BOOST_TEST_CONTEXT("line " << i + 1 << ": " << l) {
+            BOOST_TEST_REQUIRE(!l.empty());
+            if (l.rfind("# HELP ", 0) == 0) {
+                auto name = l.substr(7, l.find(' ', 7) - 7);
+                BOOST_TEST(families.insert(name).second, "second HELP for " << name);
+                BOOST_TEST(l.size() > 8 + name.size(), "HELP without text");
+                // TYPE follows HELP directly.
+                BOOST_TEST_REQUIRE(i + 1 < lines.size());
+                const auto& t = lines[i + 1];
+                BOOST_TEST_REQUIRE(t.rfind("# TYPE " + name + " ", 0) == 0u, "after HELP: " << t);
+                auto type = t.substr(8 + name.size());
+                BOOST_TEST((type == "counter" || type == "gauge" || type == "summary"), "type " << type);
+                types[name] = type;
+                if (type == "counter") BOOST_TEST(ends_with(name, "_total"), "counter " << name);
+                BOOST_TEST(name.rfind("sightline_", 0) == 0u);
+                current = name;
+                ++i;
+                continue;
+            }
+            BOOST_TEST_REQUIRE(l.front() != '#', "stray comment");
+            ++samples;
+            auto name = sample_name(l);
+            bool belongs = name == current || (types[current] == "summary" && (name == current + "_sum" ||
+                                                                                 name == current + "_count"));
+            BOOST_TEST(belongs, "sample of " << name << " under family " << current);
+        }
+    }
+    // Every TYPE line was checked with its HELP line.
+    auto type_lines = std::count_if(lines.begin(), lines.end(), [](const auto& l) { return l.rfind("# TYPE ", 0) == 0; });
+    BOOST_TEST(static_cast<std::size_t>(type_lines) == families.size());
+    BOOST_TEST(families.size() == 28u);
+    BOOST_TEST(samples > families.size());
+    // Non-counters must not pretend to be counters.
+    for (const auto& [name, type] : types)
+        if (type != "counter") BOOST_TEST(!ends_with(name, "_total"), name << " is a " << type);
+}
+
+BOOST_AUTO_TEST_CASE(label_values_are_escaped) {
+    auto lines = lines_of(to_prometheus(sample_stats()));
+    // odd_id is we"ird\id<newline>x; the type is upper"case.
+    BOOST_TEST(has_line(lines, R"(sightline_stage_lines_in_total{stage="we\"ird\\id\nx",type="upper\"case"} 10)"));
+    BOOST_TEST(has_line(
+        lines, R"(sightline_stage_latency_seconds_count{stage="we\"ird\\id\nx",type="upper\"case"} 10)"));
+    // No raw newline split a sample: every line is a comment or starts with a metric name.
+    for (const auto& l : lines) BOOST_TEST(l.rfind("sightline_", 0) == 0u || l.rfind("# ", 0) == 0u, l);
+}
+
+BOOST_AUTO_TEST_CASE(families_without_samples_are_left_out) {
+    json::object stats{{"processors", json::object{}},
+                       {"sources", json::object{}},
+                       {"sinks", json::object{}},
+                       {"system", json::object{{"total_lines", 0u},
+                                               {"total_errors", 0u},
+                                               {"lines_per_second", 0.0},
+                                               {"uptime_s", 0.0},
+                                               {"rss_bytes", 1024u},
+                                               {"cpu_seconds", 0.0}}}};
+    auto text = to_prometheus(stats);
+    BOOST_TEST(text == "# HELP sightline_lines_total Lines read by all sources.\n"
+                       "# TYPE sightline_lines_total counter\n"
+                       "sightline_lines_total 0\n"
+                       "# HELP sightline_errors_total Errors everywhere.\n"
+                       "# TYPE sightline_errors_total counter\n"
+                       "sightline_errors_total 0\n"
+                       "# HELP sightline_lines_per_second Lines read per second.\n"
+                       "# TYPE sightline_lines_per_second gauge\n"
+                       "sightline_lines_per_second 0\n"
+                       "# HELP sightline_uptime_seconds Seconds since start.\n"
+                       "# TYPE sightline_uptime_seconds gauge\n"
+                       "sightline_uptime_seconds 0\n"
+                       "# HELP sightline_resident_memory_bytes Resident set size.\n"
+                       "# TYPE sightline_resident_memory_bytes gauge\n"
+                       "sightline_resident_memory_bytes 1024\n"
+                       "# HELP sightline_cpu_seconds_total CPU time used.\n"
+                       "# TYPE sightline_cpu_seconds_total counter\n"
+                       "sightline_cpu_seconds_total 0\n");
+}
+
+BOOST_AUTO_TEST_CASE(special_values_use_prometheus_spelling) {
+    auto stats = sample_stats();
+    auto& system = stats.at("system").as_object();
+    system["lines_per_second"] = std::numeric_limits<double>::infinity();
+    system["uptime_s"] = std::numeric_limits<double>::quiet_NaN();
+    system["cpu_seconds"] = -std::numeric_limits<double>::infinity();
+    auto lines = lines_of(to_prometheus(stats));
+    BOOST_TEST(has_line(lines, "sightline_lines_per_second +Inf"));
+    BOOST_TEST(has_line(lines, "sightline_uptime_seconds NaN"));
+    BOOST_TEST(has_line(lines, "sightline_cpu_seconds_total -Inf"));
+}
+
+BOOST_AUTO_TEST_CASE(output_passes_promtool_check_metrics) {
+    if (!on_path("promtool")) {
+        BOOST_TEST_MESSAGE("promtool is not on PATH: checked the text only, not with promtool");
+        return;
+    }
+    temp_dir tmp;
+    auto metrics = tmp.path / "metrics.prom";
+    auto report = tmp.path / "promtool.out";
+    std::ofstream(metrics, std::ios::binary) << to_prometheus(sample_stats());
+    std::string cmd = "promtool check metrics < '" + metrics.string() + "' > '" + report.string() + "' 2>&1";
+    int rc = std::system(cmd.c_str());
+    std::ifstream in(report);
+    std::stringstream out;
+    out << in.rdbuf();
+    BOOST_TEST_REQUIRE(rc != -1);
+    BOOST_TEST(WIFEXITED(rc));
+    BOOST_TEST(WEXITSTATUS(rc) == 0, "promtool check metrics said:\n" << out.str());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
