@@ -158,14 +158,23 @@ std::unique_ptr<web_front> start_web(net::io_context& ioc, pipeline& p) {
                                           std::chrono::milliseconds(http_cfg.push_interval_ms));
     auto* hub = &web->hub;
     web->obs->set_system_extra([hub](json::object& system) { system["websocket_clients"] = hub->clients(); });
-    web->obs->on_snapshot([hub](const std::shared_ptr<const snapshot>& s) { hub->publish(s->stats_frame, true); });
+    web->obs->set_health_thresholds({p.config().health.stage_error_ratio, p.config().health.queue_fill,
+                                     p.config().health.source_dropped_lines});
+    web->obs->on_snapshot([hub](const std::shared_ptr<const snapshot>& s) {
+        if (s->health_frame) hub->publish(s->health_frame, false);
+        hub->publish(s->stats_frame, true);
+    });
     api_context ctx;
     auto obs = web->obs;
     ctx.latest = [obs] { return obs->latest(); };
     ctx.pipeline_json = std::make_shared<const std::string>(json::serialize(p.describe()));
     ctx.static_root = find_static_root();
     ctx.token = http_cfg.token;
-    web->server = std::make_shared<http_server>(ioc, parse_endpoint(http_cfg.listen), std::move(ctx), web->hub);
+    ctx.allowed_origins = http_cfg.allowed_origins;
+    ctx.ready = [&p] { return p.running(); };
+    http_limits limits;
+    limits.ws_max_behind = std::chrono::milliseconds(http_cfg.ws_max_behind_ms);
+    web->server = std::make_shared<http_server>(ioc, parse_endpoint(http_cfg.listen), std::move(ctx), web->hub, limits);
     web->obs->start();
     web->server->start();
     return web;

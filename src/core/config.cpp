@@ -27,7 +27,20 @@ const std::vector<param_spec>& http_params() {
         {.name = "allowed_origins", .type = param_type::string_list, .default_value = json::array(),
          .doc = "Origins allowed to open the WebSocket (empty: same origin)."},
         {.name = "push_interval_ms", .type = param_type::integer, .default_value = 1000,
-         .doc = "Period of stats snapshots and pushes.", .min = 100}};
+         .doc = "Period of stats snapshots and pushes.", .min = 100},
+        {.name = "ws_max_behind_ms", .type = param_type::integer, .default_value = 10000,
+         .doc = "A WebSocket client that keeps dropping frames this long is closed.", .min = 100}};
+    return p;
+}
+
+const std::vector<param_spec>& health_params() {
+    static const std::vector<param_spec> p = {
+        {.name = "stage_error_ratio", .type = param_type::number, .default_value = 0.0,
+         .doc = "A stage is degraded when more than this share of its lines failed in the last tick.", .min = 0, .max = 1},
+        {.name = "queue_fill", .type = param_type::number, .default_value = 1.0,
+         .doc = "A stage is degraded when its input hand-off is at least this full.", .min = 0, .max = 1},
+        {.name = "source_dropped_lines", .type = param_type::number, .default_value = 0.0,
+         .doc = "A source is degraded when it dropped more lines than this in the last tick.", .min = 0}};
     return p;
 }
 
@@ -240,12 +253,12 @@ pipeline_config parse_config(std::string_view text, problems& found) {
         return cfg;
     }
     const auto& root = root_value->get_object();
-    static const std::vector<std::string_view> top = {"sources", "processors", "sinks", "dead_letter", "http",
-                                                      "trace",   "errors",     "alerts", "log"};
+    static const std::vector<std::string_view> top = {"sources", "processors", "sinks",  "dead_letter", "http",
+                                                      "trace",   "errors",     "alerts", "health",      "log"};
     for (const auto& kv : root)
         if (std::find(top.begin(), top.end(), kv.key()) == top.end())
             found.add(std::string(kv.key()),
-                      "unknown key (expected one of: sources, processors, sinks, dead_letter, http, trace, errors, alerts, log)");
+                      "unknown key (expected one of: sources, processors, sinks, dead_letter, http, trace, errors, alerts, health, log)");
 
     parse_components(root, "sources", "source", cfg.sources, found);
     parse_components(root, "processors", "processor", cfg.processors, found);
@@ -262,6 +275,7 @@ pipeline_config parse_config(std::string_view text, problems& found) {
         cfg.http.token = value_to<std::string>(o.at("token"));
         cfg.http.allowed_origins = value_to<std::vector<std::string>>(o.at("allowed_origins"));
         cfg.http.push_interval_ms = o.at("push_interval_ms").to_number<std::int64_t>();
+        cfg.http.ws_max_behind_ms = o.at("ws_max_behind_ms").to_number<std::int64_t>();
     });
     parse_section(root, "trace", trace_params(), found, [&](const json::object& o) {
         cfg.trace.enabled = o.at("enabled").as_bool();
@@ -270,6 +284,11 @@ pipeline_config parse_config(std::string_view text, problems& found) {
     });
     parse_section(root, "errors", errors_params(), found,
                   [&](const json::object& o) { cfg.errors_capacity = o.at("capacity").to_number<std::int64_t>(); });
+    parse_section(root, "health", health_params(), found, [&](const json::object& o) {
+        cfg.health.stage_error_ratio = o.at("stage_error_ratio").to_number<double>();
+        cfg.health.queue_fill = o.at("queue_fill").to_number<double>();
+        cfg.health.source_dropped_lines = o.at("source_dropped_lines").to_number<double>();
+    });
     parse_section(root, "log", log_params(), found, [&](const json::object& o) {
         cfg.log.level = value_to<std::string>(o.at("level"));
         cfg.log.format = value_to<std::string>(o.at("format"));

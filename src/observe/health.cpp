@@ -1,5 +1,6 @@
 #include "sightline/observe/health.hpp"
 
+#include <algorithm>
 #include <string>
 
 namespace sightline {
@@ -25,7 +26,7 @@ int rank(std::string_view status) { return status == "unhealthy" ? 2 : status ==
 
 }  // namespace
 
-json::object evaluate_health(const json::object& stats, const json::object& previous) {
+json::object evaluate_health(const json::object& stats, const json::object& previous, const health_thresholds& limits) {
     json::object components;
     std::string overall = "healthy";
     auto judge = [&](std::string_view kind, std::string_view id, std::string status, std::string reason) {
@@ -45,11 +46,13 @@ json::object evaluate_health(const json::object& stats, const json::object& prev
     const auto& prev_stages = group_of(previous, "processors");
     for (const auto& kv : stages) {
         double new_errors = field(stages, kv.key(), "errors") - field(prev_stages, kv.key(), "errors");
+        double new_lines = field(stages, kv.key(), "lines_in") - field(prev_stages, kv.key(), "lines_in");
         double queued = field(stages, kv.key(), "queued_batches");
         double capacity = field(stages, kv.key(), "queue_capacity");
-        if (new_errors > 0)
+        double ratio = new_errors / std::max(1.0, new_lines);
+        if (new_errors > 0 && ratio > limits.stage_error_ratio)
             judge("stage", kv.key(), "degraded", std::to_string(static_cast<long long>(new_errors)) + " lines failed");
-        else if (capacity > 0 && queued >= capacity)
+        else if (capacity > 0 && queued / capacity >= limits.queue_fill)
             judge("stage", kv.key(), "degraded", "input hand-off full (backpressure)");
         else
             judge("stage", kv.key(), "healthy", "");
@@ -60,7 +63,7 @@ json::object evaluate_health(const json::object& stats, const json::object& prev
         double dropped = field(sources, kv.key(), "dropped") - field(prev_sources, kv.key(), "dropped");
         double kernel = field(sources, kv.key(), "kernel_dropped_datagrams") -
                         field(prev_sources, kv.key(), "kernel_dropped_datagrams");
-        if (dropped > 0 || kernel > 0)
+        if (dropped + kernel > limits.source_dropped_lines)
             judge("source", kv.key(), "degraded",
                   "dropping lines: " + std::to_string(static_cast<long long>(dropped)) + " (backpressure), " +
                       std::to_string(static_cast<long long>(kernel)) + " datagrams (kernel)");

@@ -29,6 +29,15 @@ void latency_histogram::record(std::uint64_t nanos, std::uint64_t count) {
     }
 }
 
+std::uint64_t latency_histogram::count_at_or_below(std::uint64_t nanos) const {
+    std::uint64_t n = 0;
+    int last = bucket_of(nanos);
+    // A bucket counts when its whole range is at or below the bound.
+    if (bucket_upper_ns(last) > static_cast<double>(nanos)) --last;
+    for (int i = 0; i <= last; ++i) n += buckets_[static_cast<std::size_t>(i)].load(std::memory_order_relaxed);
+    return n;
+}
+
 latency_summary latency_histogram::summary() const {
     std::array<std::uint64_t, bucket_count> counts;
     latency_summary s;

@@ -80,6 +80,8 @@ std::shared_ptr<const snapshot> observer::build() {
     auto total = rates_.update("system", system.at("total_lines").to_number<double>(), now);
     system["lines_per_second"] = total.last_tick;
     system["lines_per_second_1m"] = total.last_minute;
+    auto cpu = rates_.update("cpu", system.at("cpu_seconds").to_number<double>(), now);
+    system["cpu_percent"] = cpu.last_tick * 100.0;  // 100 = one core busy
     // The bottleneck is the busiest stage now, or the first whose input backs up.
     std::string bottleneck;
     double top = -1;
@@ -101,7 +103,12 @@ std::shared_ptr<const snapshot> observer::build() {
 
     auto s = std::make_shared<snapshot>();
     s->seq = ++seq_;
-    s->health = evaluate_health(stats, previous_stats_);
+    s->health = evaluate_health(stats, previous_stats_, thresholds_);
+    if (s->health != previous_health_) {
+        json::object frame{{"type", "health"}, {"timestamp", format_rfc3339(wall)}, {"health", s->health}};
+        s->health_frame = std::make_shared<const std::string>(json::serialize(frame));
+        previous_health_ = s->health;
+    }
     s->health_json = std::make_shared<const std::string>(json::serialize(s->health));
     s->metrics_text = std::make_shared<const std::string>(to_prometheus(stats));
     s->stats_json = std::make_shared<const std::string>(json::serialize(stats));

@@ -3,6 +3,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <filesystem>
 #include <fstream>
 
 namespace sightline {
@@ -25,6 +27,45 @@ double process_cpu_seconds() {
     ::getrusage(RUSAGE_SELF, &ru);
     auto tv = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
     return tv(ru.ru_utime) + tv(ru.ru_stime);
+}
+
+namespace {
+// Taken when the program loads, which is when it starts for every purpose here.
+const double start_unix_seconds =
+    std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}  // namespace
+
+std::uint64_t open_fd_count() {
+    std::error_code ec;
+    std::uint64_t n = 0;
+    for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec); !ec && it != std::filesystem::directory_iterator();
+         it.increment(ec))
+        ++n;
+    return n;
+}
+
+std::uint64_t max_fd_count() {
+    rlimit rl{};
+    return ::getrlimit(RLIMIT_NOFILE, &rl) == 0 ? static_cast<std::uint64_t>(rl.rlim_cur) : 0;
+}
+
+double process_start_unix_seconds() { return start_unix_seconds; }
+
+std::uint64_t host_memory_available_bytes() {
+    std::ifstream meminfo("/proc/meminfo");
+    std::string key;
+    std::uint64_t kb = 0;
+    std::string unit;
+    while (meminfo >> key >> kb >> unit)
+        if (key == "MemAvailable:") return kb * 1024;
+    return 0;
+}
+
+std::uint64_t disk_free_bytes(const std::string& path) {
+    std::error_code ec;
+    auto dir = std::filesystem::absolute(path, ec).parent_path();
+    auto space = std::filesystem::space(dir, ec);
+    return ec ? 0 : static_cast<std::uint64_t>(space.available);
 }
 
 }  // namespace sightline

@@ -83,10 +83,10 @@ std::string to_prometheus(const json::object& stats) {
     auto& in = fam("sightline_stage_lines_in_total", "counter", "Lines taken in by a stage.");
     auto& out = fam("sightline_stage_lines_out_total", "counter", "Lines a stage emitted (once per line).");
     auto& dropped = fam("sightline_stage_dropped_total", "counter", "Lines a stage dropped, by reason.");
-    auto& errors = fam("sightline_stage_errors_total", "counter", "Lines that failed at a stage.");
+    auto& errors = fam("sightline_stage_errors_total", "counter", "Lines that failed at a stage, by error type.");
     auto& retries = fam("sightline_stage_retries_total", "counter", "Retries of failed lines at a stage.");
-    auto& busy = fam("sightline_stage_processing_seconds_total", "counter", "Time a stage spent processing.");
-    auto& latency = fam("sightline_stage_latency_seconds", "summary", "Per-line processing latency.");
+    auto& latency = fam("sightline_stage_processing_seconds", "histogram", "Per-line processing time at a stage.");
+    auto& quantiles = fam("sightline_stage_latency_seconds", "gauge", "Per-line processing time percentiles (p50, p90, p99, max).");
     auto& util = fam("sightline_stage_utilization_ratio", "gauge", "Share of time a stage was busy (0 to 1).");
     auto& queue = fam("sightline_stage_queue_fill_ratio", "gauge", "How full a stage's input hand-off is (0 to 1).");
     auto& rate = fam("sightline_stage_lines_per_second", "gauge", "Lines in per second over the last tick.");
@@ -95,9 +95,19 @@ std::string to_prometheus(const json::object& stats) {
         labels l{{"stage", std::string(kv.key())}, {"type", std::string(s.at("type").as_string())}};
         in.add(l, number(s.at("lines_in")));
         out.add(l, number(s.at("lines_out")));
-        errors.add(l, number(s.at("errors")));
+        // Every error has a type; a stage with none still shows a zero series.
+        const auto& by_type = s.at("errors_by_type").as_object();
+        if (by_type.empty()) {
+            auto le = l;
+            le.emplace_back("error_type", "none");
+            errors.add(le, 0);
+        }
+        for (const auto& t : by_type) {
+            auto le = l;
+            le.emplace_back("error_type", std::string(t.key()));
+            errors.add(le, number(t.value()));
+        }
         retries.add(l, number(s.at("retries")));
-        busy.add(l, number(s.at("processing_time_ms")) / 1000.0);
         util.add(l, number(s.at("utilization")));
         if (auto it = s.find("queue_fill"); it != s.end()) queue.add(l, number(it->value()));
         if (auto it = s.find("lines_per_second"); it != s.end()) rate.add(l, number(it->value()));
@@ -107,12 +117,25 @@ std::string to_prometheus(const json::object& stats) {
             dropped.add(lr, number(r.value()));
         }
         const auto& lat = s.at("latency_us").as_object();
-        for (auto [q, key] : {std::pair{"0.5", "p50"}, {"0.9", "p90"}, {"0.99", "p99"}, {"1", "max"}}) {
-            auto lq = l;
-            lq.emplace_back("quantile", q);
-            latency.add(lq, number(lat.at(key)) / 1e6);
+        for (auto [p, key] : {std::pair{"p50", "p50"}, {"p90", "p90"}, {"p99", "p99"}, {"max", "max"}}) {
+            auto lp = l;
+            lp.emplace_back("percentile", p);
+            quantiles.add(lp, number(lat.at(key)) / 1e6);
         }
-        // Per-line latencies add up to the stage's busy time, over every line taken in.
+        const auto& buckets = s.at("latency_buckets").as_object();
+        const auto& le_us = buckets.at("le_us").as_array();
+        const auto& counts = buckets.at("counts").as_array();
+        for (std::size_t i = 0; i < le_us.size() && i < counts.size(); ++i) {
+            auto lb = l;
+            std::ostringstream le;  // shortest form: "1e-07", "0.001"
+            le << number(le_us[i]) / 1e6;
+            lb.emplace_back("le", le.str());
+            latency.add_suffixed("_bucket", lb, number(counts[i]));
+        }
+        auto lb = l;
+        lb.emplace_back("le", "+Inf");
+        latency.add_suffixed("_bucket", lb, number(s.at("lines_in")));
+        // Per-line times add up to the stage's busy time, over every line taken in.
         latency.add_suffixed("_sum", l, number(s.at("processing_time_ms")) / 1000.0);
         latency.add_suffixed("_count", l, number(s.at("lines_in")));
     }
@@ -160,10 +183,27 @@ std::string to_prometheus(const json::object& stats) {
     fam("sightline_errors_total", "counter", "Errors everywhere.").add({}, number(sys.at("total_errors")));
     fam("sightline_lines_per_second", "gauge", "Lines read per second.").add({}, number(sys.at("lines_per_second")));
     fam("sightline_uptime_seconds", "gauge", "Seconds since start.").add({}, number(sys.at("uptime_s")));
-    fam("sightline_resident_memory_bytes", "gauge", "Resident set size.").add({}, number(sys.at("rss_bytes")));
-    fam("sightline_cpu_seconds_total", "counter", "CPU time used.").add({}, number(sys.at("cpu_seconds")));
+    fam("sightline_build_info", "gauge", "Build of this binary.")
+        .add({{"version", sys.contains("version") ? std::string(sys.at("version").as_string()) : "unknown"}}, 1);
+    fam("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.").add({}, number(sys.at("rss_bytes")));
+    fam("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.")
+        .add({}, number(sys.at("cpu_seconds")));
+    if (auto it = sys.find("open_fds"); it != sys.end())
+        fam("process_open_fds", "gauge", "Number of open file descriptors.").add({}, number(it->value()));
+    if (auto it = sys.find("max_fds"); it != sys.end())
+        fam("process_max_fds", "gauge", "Maximum number of open file descriptors.").add({}, number(it->value()));
+    if (auto it = sys.find("start_time_unix_s"); it != sys.end())
+        fam("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.")
+            .add({}, number(it->value()));
+    auto& disk = fam("sightline_sink_disk_free_bytes", "gauge", "Free bytes on the file system of a file sink.");
+    for (const auto& kv : sinks)
+        if (auto it = kv.value().as_object().find("disk_free_bytes"); it != kv.value().as_object().end())
+            disk.add({{"sink", std::string(kv.key())}}, number(it->value()));
     if (auto it = sys.find("websocket_clients"); it != sys.end())
         fam("sightline_websocket_clients", "gauge", "Connected WebSocket clients.").add({}, number(it->value()));
+    if (auto it = sys.find("cpu_percent"); it != sys.end())
+        fam("sightline_cpu_ratio", "gauge", "CPU used by the process over the last tick (1 = one core).")
+            .add({}, number(it->value()) / 100.0);
 
     std::string text;
     for (const auto& fm : f) fm.write(text);

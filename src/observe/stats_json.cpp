@@ -35,6 +35,17 @@ json::object to_json(const stage_metrics& m, double uptime_s) {
     o["batches"] = m.batches.get();
     o["processing_time_ms"] = busy_ms;
     o["latency_us"] = to_json(m.latency.summary());
+    // Cumulative per-line latency buckets for the Prometheus histogram, le in µs.
+    json::array le, counts;
+    for (std::uint64_t ns : {100ull, 1'000ull, 10'000ull, 100'000ull, 1'000'000ull, 10'000'000ull, 100'000'000ull,
+                             1'000'000'000ull}) {
+        le.emplace_back(static_cast<double>(ns) / 1000.0);
+        counts.emplace_back(m.latency.count_at_or_below(ns));
+    }
+    o["latency_buckets"] = {{"le_us", std::move(le)}, {"counts", std::move(counts)}};
+    json::object by_type;
+    for (const auto& [type, n] : m.errors_by_type()) by_type[type] = n;
+    o["errors_by_type"] = std::move(by_type);
     o["utilization"] = uptime_s > 0 ? std::min(1.0, busy_ms / 1000.0 / uptime_s) : 0.0;
     return o;
 }

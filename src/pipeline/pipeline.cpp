@@ -152,6 +152,7 @@ void pipeline::start(std::function<void()> on_drained) {
     for (auto& s : sinks_) s->start(sink_done);
     for (auto& s : stages_) s->start();
     for (auto& s : sources_) s->start({});
+    running_ = true;
     json::array ids;
     for (const auto& s : stages_) ids.emplace_back(s->id());
     log::write(log::level::info, "pipeline", "pipeline_started",
@@ -202,6 +203,10 @@ json::object pipeline::stats() const {
     for (const auto& s : sinks_) {
         auto o = to_json(s->metrics);
         o["type"] = s->type();
+        if (!s->path().empty()) {
+            o["path"] = s->path();
+            o["disk_free_bytes"] = disk_free_bytes(s->path());
+        }
         total_errors += s->metrics.errors.get();
         sinks[s->id()] = std::move(o);
     }
@@ -214,6 +219,13 @@ json::object pipeline::stats() const {
     system["rss_bytes"] = current_rss_bytes();
     system["peak_rss_bytes"] = peak_rss_bytes();
     system["cpu_seconds"] = process_cpu_seconds();
+    system["open_fds"] = open_fd_count();
+    system["max_fds"] = max_fd_count();
+    system["start_time_unix_s"] = process_start_unix_seconds();
+    system["host_memory_available_bytes"] = host_memory_available_bytes();
+#ifdef SIGHTLINE_VERSION
+    system["version"] = SIGHTLINE_VERSION;
+#endif
     if (bottleneck.empty())
         system["bottleneck_stage"] = nullptr;
     else

@@ -74,6 +74,11 @@ net::awaitable<void> stage::run() {
         metrics.latency.record(ns / n, n);
         metrics.lines_out.add(result.lines_out);
         metrics.errors.add(result.errors);
+        if (!result.failures.empty()) {
+            std::map<std::string, std::uint64_t> by_type;
+            for (const auto& f : result.failures) ++by_type[f.error_type];
+            metrics.add_errors_by_type(by_type);
+        }
         for (std::size_t r = 0; r < drop_reason_count; ++r) metrics.dropped[r].add(result.dropped[r]);
 
         for (std::size_t p = 0; p < ports_.size(); ++p) {

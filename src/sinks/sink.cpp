@@ -28,6 +28,7 @@ sink::sink(net::io_context& ioc, std::string id, std::string type, std::optional
       strand_(net::make_strand(ioc)),
       type_(std::move(type)),
       writer_(std::move(writer)),
+      path_(writer_ ? writer_->path() : std::string()),
       flush_interval_(flush_interval),
       flush_timer_(strand_) {}
 

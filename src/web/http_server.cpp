@@ -102,17 +102,24 @@ net::awaitable<void> http_server::session(tcp::socket socket) {
             break;
         }
         auto req = parser.release();
-        if (websocket::is_upgrade(req) && req.target() == "/ws") {
-            if (!ctx_.token.empty() && req[http::field::authorization] != "Bearer " + ctx_.token) {
-                auto res = error_response(http::status::unauthorized, "missing or wrong bearer token", req.version());
-                co_await http::async_write(stream, res, use_aw_ec);
+        std::string_view target = req.target();
+        if (websocket::is_upgrade(req) && target.substr(0, target.find('?')) == "/ws") {
+            std::optional<http_response> refusal;
+            if (!token_ok(req, ctx_))
+                refusal = error_response(http::status::unauthorized, "missing or wrong bearer token", req.version());
+            else if (!origin_ok(req, ctx_))  // cross-site WebSocket hijacking
+                refusal = error_response(http::status::forbidden, "origin not allowed", req.version());
+            if (refusal) {
+                refusal->keep_alive(false);
+                co_await http::async_write(stream, *refusal, use_aw_ec);
                 break;
             }
             auto snap = ctx_.latest();
             auto hello = std::make_shared<const std::string>(
                 R"({"type":"hello","pipeline":)" + *ctx_.pipeline_json + R"(,"snapshot":)" + *snap->stats_frame + "}");
             stream.expires_never();
-            std::make_shared<websocket_session>(std::move(stream), std::move(hello))->start(std::move(req), hub_);
+            std::make_shared<websocket_session>(std::move(stream), std::move(hello), limits_.ws_max_behind)
+                ->start(std::move(req), hub_);
             co_return;
         }
         auto res = handle_request(req, ctx_);

@@ -72,12 +72,29 @@ http_response serve_static(const http_request& req, const api_context& ctx) {
 }
 
 bool is_api(std::string_view path) {
-    for (std::string_view p : {"/stats", "/metrics", "/health", "/pipeline", "/trace", "/errors", "/alerts", "/ws"})
+    for (std::string_view p : {"/live", "/ready", "/stats", "/metrics", "/health", "/pipeline", "/trace", "/errors", "/alerts", "/ws"})
         if (path == p || (path.size() > p.size() && path.substr(0, p.size()) == p && path[p.size()] == '/')) return true;
     return false;
 }
 
 }  // namespace
+
+bool token_ok(const http_request& req, const api_context& ctx) {
+    if (ctx.token.empty()) return true;
+    if (req[http::field::authorization] == "Bearer " + ctx.token) return true;
+    if (path_of(req.target()) != "/ws") return false;
+    auto query = parse_query(req.target());
+    return query && query->count("token") && query->at("token") == ctx.token;
+}
+
+bool origin_ok(const http_request& req, const api_context& ctx) {
+    auto origin = req[http::field::origin];
+    if (origin.empty()) return true;
+    for (const auto& allowed : ctx.allowed_origins)
+        if (origin == allowed) return true;
+    auto host = req[http::field::host];
+    return !host.empty() && (origin == "http://" + std::string(host) || origin == "https://" + std::string(host));
+}
 
 http_response error_response(http::status status, std::string_view message, unsigned version) {
     return make(status, version, json_type, json::serialize(json::object{{"error", message}}));
@@ -115,13 +132,19 @@ http_response handle_request(const http_request& req, const api_context& ctx) {
         return res;
     }
     if (!is_api(path)) return serve_static(req, ctx);
-    if (!ctx.token.empty() && req[http::field::authorization] != "Bearer " + ctx.token) {
+    if (path == "/live") return make(http::status::ok, v, json_type, R"({"status":"live"})");
+    if (!token_ok(req, ctx)) {
         auto res = error_response(http::status::unauthorized, "missing or wrong bearer token", v);
         res.set(http::field::www_authenticate, "Bearer");
         return res;
     }
     auto query = parse_query(req.target());
     if (!query) return error_response(http::status::bad_request, "malformed query string", v);
+    if (path == "/ready") {
+        bool ready = !ctx.ready || ctx.ready();
+        return make(ready ? http::status::ok : http::status::service_unavailable, v, json_type,
+                    ready ? R"({"status":"ready"})" : R"({"status":"starting"})");
+    }
     auto snap = ctx.latest();
     if (path == "/stats") return make(http::status::ok, v, json_type, *snap->stats_json);
     if (path == "/metrics") return make(http::status::ok, v, "text/plain; version=0.0.4; charset=utf-8", *snap->metrics_text);

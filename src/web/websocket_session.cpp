@@ -5,8 +5,9 @@
 
 namespace sightline {
 
-websocket_session::websocket_session(beast::tcp_stream stream, std::shared_ptr<const std::string> hello)
-    : ws_(std::move(stream)), hello_(std::move(hello)), wake_(ws_.get_executor()) {}
+websocket_session::websocket_session(beast::tcp_stream stream, std::shared_ptr<const std::string> hello,
+                                     std::chrono::milliseconds max_behind)
+    : ws_(std::move(stream)), hello_(std::move(hello)), wake_(ws_.get_executor()), max_behind_(max_behind) {}
 
 void websocket_session::start(http_request req, broadcaster& hub) {
     net::co_spawn(ws_.get_executor(), [self = shared_from_this(), req = std::move(req), hub = &hub]() mutable {
@@ -30,15 +31,19 @@ void websocket_session::send(std::shared_ptr<const std::string> frame, bool drop
 void websocket_session::enqueue(std::shared_ptr<const std::string> frame, bool droppable) {
     if (closed_) return;
     if (queue_.size() >= max_queued_frames) {
-        // Behind: a newer stats frame supersedes the oldest queued one.
-        auto it = std::find_if(queue_.begin(), queue_.end(), [](const auto& q) { return q.second; });
         ++dropped_frames_;
-        if (it != queue_.end()) {
-            queue_.erase(it);
-        } else if (droppable) {
+        auto now = std::chrono::steady_clock::now();
+        if (!behind_since_) behind_since_ = now;
+        bool behind_too_long = now - *behind_since_ > max_behind_;
+        // Behind: a newer stats frame supersedes the oldest queued one.
+        auto stale = std::find_if(queue_.begin(), queue_.end(), [](const auto& q) { return q.second; });
+        if (!behind_too_long && stale != queue_.end()) {
+            queue_.erase(stale);
+        } else if (!behind_too_long && droppable) {
             return;
         } else {
-            // Nothing left to drop: this client cannot keep up; let it go rather than grow.
+            // Behind for too long, or nothing left to drop: let it go rather than grow.
+            log::write(log::level::info, "web.ws", "slow_client_closed", {{"dropped_frames", dropped_frames_}});
             closed_ = true;
             beast::get_lowest_layer(ws_).close();
             wake_.cancel();
@@ -59,6 +64,7 @@ net::awaitable<void> websocket_session::write_loop() {
         }
         auto frame = std::move(queue_.front().first);
         queue_.pop_front();
+        if (queue_.empty()) behind_since_.reset();  // caught up
         ws_.text(true);
         auto [ec, n] = co_await ws_.async_write(net::buffer(*frame), use_aw_ec);
         if (ec) break;
@@ -71,6 +77,11 @@ net::awaitable<void> websocket_session::run(http_request req, broadcaster* hub) 
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(http::field::server, "sightline"); }));
     ws_.read_message_max(max_message_bytes);
+    ws_.auto_fragment(false);  // one frame per message: clients parse less
+    // A modest kernel send buffer makes a client that stops reading visible here within
+    // seconds (its frames back up into our bounded queue) instead of after megabytes.
+    error_code ignored;
+    beast::get_lowest_layer(ws_).socket().set_option(net::socket_base::send_buffer_size(64 * 1024), ignored);
     beast::get_lowest_layer(ws_).expires_never();
     auto [ec] = co_await ws_.async_accept(req, use_aw_ec);
     if (ec) co_return;

@@ -22,7 +22,7 @@ using strings = std::vector<std::string>;
 
 const std::string known_processors =
     "line_counter, uppercase, lowercase, filter, tagger, tag_router, replace, sample, fault";
-const std::string top_level_keys = "sources, processors, sinks, dead_letter, http, trace, errors, alerts, log";
+const std::string top_level_keys = "sources, processors, sinks, dead_letter, http, trace, errors, alerts, health, log";
 
 /// Problems found parsing `text`.
 strings problems_of(std::string_view text) {

@@ -133,10 +133,11 @@ class WebSocket:
         return out
 
     def recv(self):
-        """The next text message as parsed JSON (control frames are skipped)."""
+        """The next text message as parsed JSON (control frames skipped, fragments joined)."""
+        message = b""
         while True:
             b0, b1 = self._read(2)
-            opcode, length = b0 & 0x0F, b1 & 0x7F
+            fin, opcode, length = b0 & 0x80, b0 & 0x0F, b1 & 0x7F
             if length == 126:
                 length = struct.unpack(">H", self._read(2))[0]
             elif length == 127:
@@ -144,8 +145,10 @@ class WebSocket:
             payload = self._read(length)
             if opcode == 0x8:
                 raise EOFError("close frame")
-            if opcode == 0x1:
-                return json.loads(payload)
+            if opcode in (0x1, 0x0):
+                message += payload
+                if fin:
+                    return json.loads(message)
 
     def send_text(self, text):
         data = text.encode()

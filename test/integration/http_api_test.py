@@ -296,4 +296,149 @@ def dashboard_flag_keeps_serving_after_batch_input():
             p.kill()
 
 
+@cases.run
+def live_ready_and_prometheus_process_metrics():
+    svc, _ = started()
+    try:
+        assert http(svc.hport, "/live")[0] == 200
+        code, _, body = http(svc.hport, "/ready")
+        assert code == 200 and json.loads(body)["status"] == "ready"
+        text = http(svc.hport, "/metrics")[2].decode()
+        for name in ("process_resident_memory_bytes", "process_cpu_seconds_total", "process_open_fds",
+                     "process_start_time_seconds", "sightline_build_info", "sightline_websocket_clients",
+                     "sightline_stage_processing_seconds_bucket", "sightline_stage_errors_total"):
+            assert re.search(rf"^{name}[{{ ]", text, re.M), name
+        st = svc.stats()
+        assert st["sinks"]["rest"]["disk_free_bytes"] > 0 and "cpu_percent" in st["system"]
+    finally:
+        svc.kill()
+
+
+@cases.run
+def websocket_origin_and_token_rules():
+    tport, hport = free_port(), free_port()
+    cfg = config(tport)
+    cfg["http"] = {"enabled": True, "listen": f"127.0.0.1:{hport}", "token": "t0k",
+                   "allowed_origins": ["http://dash.example"], "push_interval_ms": 100}
+    svc = Service(EXE, cfg, http_port=hport)
+    try:
+        assert wait_until(lambda: http(hport, "/live")[0] == 200, 10)
+        assert http(hport, "/live")[0] == 200  # probes need no token
+
+        def upgrade(path, origin=None):
+            s = socket.create_connection(("127.0.0.1", hport), timeout=5)
+            extra = f"Origin: {origin}\r\n" if origin else ""
+            s.sendall((f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{hport}\r\nUpgrade: websocket\r\n"
+                       f"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                       f"Sec-WebSocket-Version: 13\r\n{extra}\r\n").encode())
+            status = s.recv(4096).split(b" ")[1]
+            s.close()
+            return status
+        assert upgrade("/ws") == b"401"
+        assert upgrade("/ws?token=t0k") == b"101"
+        assert upgrade("/ws?token=t0k", f"http://127.0.0.1:{hport}") == b"101"
+        assert upgrade("/ws?token=t0k", "http://dash.example") == b"101"
+        assert upgrade("/ws?token=t0k", "http://evil.example") == b"403"
+    finally:
+        svc.kill()
+
+
+@cases.run
+def health_message_is_pushed_when_status_changes():
+    tport = free_port()
+    svc = Service(EXE, config(tport, extra_procs=[{"type": "fault", "id": "boom", "pattern": "BOOM"}]))
+    try:
+        svc.wait_http()
+        ws = WebSocket(svc.hport)
+        assert ws.recv()["type"] == "hello"
+        send(tport, ["INFO BOOM"])
+        t0 = time.time()
+        got = None
+        while time.time() - t0 < 10:
+            msg = ws.recv()
+            if msg["type"] == "health" and msg["health"]["components"]["boom"]["status"] == "degraded":
+                got = msg
+                break
+        assert got and got["health"]["status"] == "degraded", got
+        ws.close()
+    finally:
+        svc.kill()
+
+
+@cases.run
+def hundred_websocket_clients_get_every_tick_while_lines_flow():
+    svc, tport = started()
+    try:
+        clients = [WebSocket(svc.hport) for _ in range(100)]
+        for c in clients:
+            assert c.recv()["type"] == "hello"
+        s = socket.create_connection(("127.0.0.1", tport))
+        chunk = b"".join(b"INFO flowing line %d\n" % i for i in range(10000))
+        for _ in range(100):  # 1 000 000 lines
+            s.sendall(chunk)
+        s.close()
+        assert wait_until(lambda: svc.stats()["processors"]["router"]["lines_in"] == 1_000_000, 60, 0.1)
+        # Each client sees consecutive stats sequence numbers: no tick skipped.
+        for c in clients[:100]:
+            seqs = []
+            while len(seqs) < 5:
+                m = c.recv()
+                if m["type"] == "stats":
+                    seqs.append(m["seq"])
+            assert seqs == list(range(seqs[0], seqs[0] + 5)), seqs
+        for c in clients:
+            c.close()
+    finally:
+        svc.kill()
+
+
+@cases.run
+def client_that_never_reads_is_closed_and_others_keep_receiving():
+    tport, hport = free_port(), free_port()
+    cfg = config(tport)
+    cfg["http"] = {"enabled": True, "listen": f"127.0.0.1:{hport}", "push_interval_ms": 100, "ws_max_behind_ms": 500}
+    svc = Service(EXE, cfg, http_port=hport)
+    try:
+        svc.wait_http()
+        lazy = WebSocket(hport)
+        lazy.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+        busy = WebSocket(hport)
+        # Big frames fill the lazy client's buffers fast: many stages make stats frames large.
+        assert wait_until(lambda: svc.stats()["system"]["websocket_clients"] == 1, 30, 0.2), svc.stats()["system"]
+        seen = 0
+        while seen < 3:
+            if busy.recv()["type"] == "stats":
+                seen += 1
+        busy.close()
+        lazy.close()
+    finally:
+        svc.kill()
+
+
+@cases.run
+def malformed_requests_get_4xx_and_the_server_stays_up():
+    svc, _ = started()
+    try:
+        cases_ = [(b"\x00\x01\x02garbage\r\n\r\n", (b"400",)),
+                  (b"GET /stats\r\n\r\n", (b"400",)),
+                  (b"GET /stats HTTP/1.1\r\nHost: x\r\nX-Big: " + b"h" * (1 << 20) + b"\r\n\r\n", (b"413", b"400")),
+                  (b"GET /stats HTTP/1.1\r\nHost: x\r\nContent-Length: 200000\r\n\r\n" + b"b" * 200000, (b"413",))]
+        for raw, statuses in cases_:
+            s = socket.create_connection(("127.0.0.1", svc.hport), timeout=5)
+            try:
+                s.sendall(raw)
+            except OSError:
+                pass  # the server may close before it has read everything
+            reply = b""
+            try:
+                reply = s.recv(4096)
+            except OSError:
+                pass
+            s.close()
+            assert reply and reply.split(b" ")[1] in statuses, (raw[:30], reply[:60])
+        assert http(svc.hport, "/health")[0] == 200
+    finally:
+        svc.kill()
+
+
 sys.exit(cases.finish())

@@ -281,7 +281,7 @@ BOOST_AUTO_TEST_CASE(label_values_are_escaped) {
     BOOST_TEST(has_line(
         lines, R"(sightline_stage_latency_seconds_count{stage="we\"ird\\id\nx",type="upper\"case"} 10)"));
     // No raw newline split a sample: every line is a comment or starts with a metric name.
-    for (const auto& l : lines) BOOST_TEST(l.rfind("sightline_", 0) == 0u || l.rfind("# ", 0) == 0u, l);
+    for (const auto& l : lines) BOOST_TEST((l.rfind("sightline_", 0) == 0u || l.rfind("# ", 0) == 0u), l);
 }
 
 BOOST_AUTO_TEST_CASE(families_without_samples_are_left_out) {

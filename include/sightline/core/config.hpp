@@ -35,6 +35,8 @@ struct http_config {
     std::string token;
     std::vector<std::string> allowed_origins;
     std::int64_t push_interval_ms = 1000;
+    /// A WebSocket client that stays behind (dropping frames) this long is closed.
+    std::int64_t ws_max_behind_ms = 10000;
 };
 
 /// The `trace` section.
@@ -42,6 +44,13 @@ struct trace_config {
     bool enabled = false;
     double sample = 1.0;
     std::int64_t capacity = 1000;
+};
+
+/// The `health` section: when components count as degraded.
+struct health_config {
+    double stage_error_ratio = 0.0;
+    double queue_fill = 1.0;
+    double source_dropped_lines = 0.0;
 };
 
 /// The `log` section (the CLI wins where both are given).
@@ -60,6 +69,7 @@ struct pipeline_config {
     trace_config trace;
     std::int64_t errors_capacity = 1000;
     log_config log;
+    health_config health;
     boost::json::object alerts;
 };
 

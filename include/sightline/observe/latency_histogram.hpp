@@ -24,6 +24,8 @@ public:
     void record(std::uint64_t nanos, std::uint64_t count = 1);
     /// p50, p90, p99 and max over everything recorded, in microseconds.
     latency_summary summary() const;
+    /// Lines recorded at or below `nanos` (bucket granularity), for cumulative buckets.
+    std::uint64_t count_at_or_below(std::uint64_t nanos) const;
     /// Bucket index of a value, and the upper bound of a bucket (exposed for tests).
     static int bucket_of(std::uint64_t nanos);
     static double bucket_upper_ns(int bucket);

@@ -2,6 +2,8 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <string>
 
 #include "sightline/observe/latency_histogram.hpp"
@@ -32,11 +34,25 @@ struct stage_metrics {
     counter busy_ns;  // time spent inside the processor
     latency_histogram latency;
 
+    /// Counts failures by error type (failures are rare: a lock is fine here).
+    void add_errors_by_type(const std::map<std::string, std::uint64_t>& by_type) {
+        std::lock_guard lock(errors_mutex_);
+        for (const auto& [type, n] : by_type) errors_by_type_[type] += n;
+    }
+    std::map<std::string, std::uint64_t> errors_by_type() const {
+        std::lock_guard lock(errors_mutex_);
+        return errors_by_type_;
+    }
+
     std::uint64_t dropped_total() const {
         std::uint64_t n = 0;
         for (const auto& d : dropped) n += d.get();
         return n;
     }
+
+private:
+    mutable std::mutex errors_mutex_;
+    std::map<std::string, std::uint64_t> errors_by_type_;
 };
 
 /// Live counters of one source.

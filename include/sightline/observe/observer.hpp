@@ -7,6 +7,7 @@
 #include <string>
 
 #include "sightline/core/net.hpp"
+#include "sightline/observe/health.hpp"
 #include "sightline/observe/rate_tracker.hpp"
 
 namespace sightline {
@@ -21,6 +22,8 @@ struct snapshot {
     boost::json::object health;
     std::shared_ptr<const std::string> health_json;
     std::shared_ptr<const std::string> stats_frame;   // {"type":"stats",...} for /ws
+    /// {"type":"health",...} when the overall or any component status changed this tick.
+    std::shared_ptr<const std::string> health_frame;
 };
 
 /// On its own strand, every push interval: reads the live counters, adds rates (last
@@ -39,6 +42,8 @@ public:
     void tick_now();
     /// Called with every new snapshot, on the observer's strand.
     void on_snapshot(std::function<void(const std::shared_ptr<const snapshot>&)> fn) { listener_ = std::move(fn); }
+    /// Thresholds for health judgements.
+    void set_health_thresholds(health_thresholds t) { thresholds_ = t; }
     /// Extra figures merged into stats.system (e.g. websocket_clients).
     void set_system_extra(std::function<void(boost::json::object&)> fn) { system_extra_ = std::move(fn); }
 
@@ -52,6 +57,8 @@ private:
     net::steady_timer timer_;
     rate_tracker rates_;
     boost::json::object previous_stats_;
+    boost::json::object previous_health_;
+    health_thresholds thresholds_;
     std::uint64_t seq_ = 0;
     std::function<void(const std::shared_ptr<const snapshot>&)> listener_;
     std::function<void(boost::json::object&)> system_extra_;

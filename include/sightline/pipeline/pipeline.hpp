@@ -41,6 +41,8 @@ public:
     void stop_sources();
     /// Reopens file sinks (SIGHUP).
     void reopen_sinks();
+    /// True once start() ran (for /ready).
+    bool running() const { return running_.load(); }
     /// True when every source ends by itself (batch mode is possible).
     bool all_sources_finite() const;
 
@@ -63,6 +65,7 @@ private:
     std::vector<std::shared_ptr<sink>> sinks_;  // dead-letter sink last, if any
     std::shared_ptr<sink> dead_letter_;
     std::atomic<std::size_t> sinks_running_{0};
+    std::atomic<bool> running_{false};
     std::function<void()> on_drained_;
     std::chrono::steady_clock::time_point started_at_ = std::chrono::steady_clock::now();
 };

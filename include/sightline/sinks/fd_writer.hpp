@@ -34,6 +34,8 @@ public:
     std::uint64_t lines_buffered() const { return lines_buffered_; }
     /// errno text of the last failure.
     const std::string& last_error() const { return last_error_; }
+    /// The file's path (empty for borrowed fds).
+    const std::string& path() const { return path_; }
     /// Reopens the path (log rotation); no-op for borrowed fds.
     bool reopen();
 

@@ -24,6 +24,8 @@ public:
     const std::string& type() const { return type_; }
     /// Spawns the write loop and the flush timer; `on_done` runs after the final flush.
     void start(std::function<void()> on_done);
+    /// The file written to (empty for stdout and null sinks).
+    const std::string& path() const { return path_; }
     /// Reopens the file (after log rotation), on the sink's strand.
     void reopen();
 
@@ -39,6 +41,7 @@ private:
     net::strand<net::io_context::executor_type> strand_;
     std::string type_;
     std::optional<fd_writer> writer_;
+    std::string path_;
     std::chrono::milliseconds flush_interval_;
     net::steady_timer flush_timer_;
     bool finished_ = false;

@@ -16,6 +16,8 @@ struct http_limits {
     std::chrono::milliseconds request_timeout{10000};  // from first byte to complete request
     std::chrono::milliseconds keep_alive_timeout{30000};
     std::size_t max_sessions = 1024;
+    /// A WebSocket client that keeps dropping frames this long is closed.
+    std::chrono::milliseconds ws_max_behind{10000};
 };
 
 /// Beast HTTP/1.1 and WebSocket on the shared io_context: one coroutine per connection

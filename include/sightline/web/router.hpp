@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "sightline/core/net.hpp"
 #include "sightline/observe/observer.hpp"
@@ -24,7 +25,18 @@ struct api_context {
     std::filesystem::path static_root;
     /// Bearer token required by the API (empty: none).
     std::string token;
+    /// Origins allowed to open /ws besides the server's own.
+    std::vector<std::string> allowed_origins;
+    /// True once the pipeline runs (for /ready).
+    std::function<bool()> ready;
 };
+
+/// True when `req` carries the token (Authorization: Bearer, or ?token= for /ws).
+bool token_ok(const http_request& req, const api_context& ctx);
+
+/// True when a WebSocket upgrade may proceed: no Origin (not a browser), the server's
+/// own origin (same host), or one listed in allowed_origins.
+bool origin_ok(const http_request& req, const api_context& ctx);
 
 /// The one place HTTP errors are made: {"error": message} with the status.
 http_response error_response(http::status status, std::string_view message, unsigned version);

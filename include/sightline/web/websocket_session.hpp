@@ -1,6 +1,7 @@
 #pragma once
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "sightline/core/net.hpp"
@@ -19,7 +20,8 @@ public:
     static constexpr std::size_t max_queued_frames = 64;
     static constexpr std::size_t max_message_bytes = 64 * 1024;
 
-    websocket_session(beast::tcp_stream stream, std::shared_ptr<const std::string> hello);
+    websocket_session(beast::tcp_stream stream, std::shared_ptr<const std::string> hello,
+                      std::chrono::milliseconds max_behind);
     /// Completes the upgrade for `req` and runs until the client goes away.
     void start(http_request req, broadcaster& hub);
     /// Queues a frame (any thread).
@@ -36,6 +38,9 @@ private:
     net::steady_timer wake_;
     bool closed_ = false;
     std::uint64_t dropped_frames_ = 0;
+    std::chrono::milliseconds max_behind_;
+    /// Since when the client has been dropping frames (unset while it keeps up).
+    std::optional<std::chrono::steady_clock::time_point> behind_since_;
 };
 
 }  // namespace sightline
