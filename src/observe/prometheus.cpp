@@ -1,6 +1,8 @@
 #include "sightline/observe/prometheus.hpp"
 
 #include <boost/json/value.hpp>
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <deque>
 #include <sstream>
@@ -28,10 +30,9 @@ std::string escape_label(std::string_view v) {
 std::string format_value(double v) {
     if (std::isnan(v)) return "NaN";
     if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-    std::ostringstream s;
-    s.precision(17);
-    s << v;
-    return s.str();
+    char buf[32];  // shortest form that reads back as the same double: 0.1, not 0.10000000000000001
+    auto r = std::to_chars(buf, buf + sizeof buf, v);
+    return std::string(buf, r.ptr);
 }
 
 double number(const json::value& v) { return v.is_number() ? v.to_number<double>() : 0.0; }
@@ -132,12 +133,16 @@ std::string to_prometheus(const json::object& stats) {
             lb.emplace_back("le", le.str());
             latency.add_suffixed("_bucket", lb, number(counts[i]));
         }
+        // The counters move while they are read: keep the histogram monotonic by never
+        // letting the total fall below the last finite bucket.
+        double total = number(s.at("lines_in"));
+        if (!counts.empty()) total = std::max(total, number(counts.back()));
         auto lb = l;
         lb.emplace_back("le", "+Inf");
-        latency.add_suffixed("_bucket", lb, number(s.at("lines_in")));
+        latency.add_suffixed("_bucket", lb, total);
         // Per-line times add up to the stage's busy time, over every line taken in.
         latency.add_suffixed("_sum", l, number(s.at("processing_time_ms")) / 1000.0);
-        latency.add_suffixed("_count", l, number(s.at("lines_in")));
+        latency.add_suffixed("_count", l, total);
     }
 
     const auto& sources = stats.at("sources").as_object();

@@ -169,7 +169,11 @@ http_response handle_request(const http_request& req, const api_context& ctx) {
     if (path.substr(0, 7) == "/trace/")
         return error_response(http::status::not_found, "unknown line_id \"" + std::string(path.substr(7)) + "\"", v);
     if (path == "/alerts") return make(http::status::ok, v, json_type, R"({"active":[],"history":[]})");
-    if (path == "/ws") return error_response(http::status::upgrade_required, "/ws takes WebSocket upgrades only", v);
+    if (path == "/ws") {
+        auto res = error_response(http::status::upgrade_required, "/ws takes WebSocket upgrades only", v);
+        res.set(http::field::upgrade, "websocket");
+        return res;
+    }
     return error_response(http::status::not_found, "not found", v);
 }
 

@@ -49,33 +49,40 @@ const std::string odd_id = "we\"ird\\id\nx";
 /// A stats object shaped like the observer's (pipeline::stats() plus rates and queue
 /// fill). Values are exact in binary so the rendered numbers are exact too.
 json::object sample_stats() {
-    json::object tagger{{"type", "tagger"},
-                        {"lines_in", std::uint64_t{5000}},
-                        {"lines_out", std::uint64_t{4990}},
-                        {"dropped", std::uint64_t{4}},
-                        {"dropped_by_reason", json::object{{"filtered", 3u}, {"backpressure", 1u}}},
-                        {"errors", std::uint64_t{6}},
-                        {"retries", std::uint64_t{2}},
-                        {"in_flight", std::uint64_t{0}},
-                        {"batches", std::uint64_t{5}},
-                        {"processing_time_ms", 312.5},
-                        {"latency_us", json::object{{"p50", 62500u}, {"p90", 125000u}, {"p99", 250000u}, {"max", 500000u}}},
-                        {"utilization", 0.5},
-                        {"queued_batches", 2u},
-                        {"queue_capacity", 8u},
-                        {"queue_fill", 0.25},
-                        {"lines_per_second", 1000.0},
-                        {"lines_per_second_1m", 900.0}};
+    json::object tagger{
+        {"type", "tagger"},
+        {"lines_in", std::uint64_t{5000}},
+        {"lines_out", std::uint64_t{4990}},
+        {"dropped", std::uint64_t{4}},
+        {"dropped_by_reason", json::object{{"filtered", 3u}, {"backpressure", 1u}}},
+        {"errors", std::uint64_t{6}},
+        {"errors_by_type", json::object{{"parse", 4u}, {"timeout", 2u}}},
+        {"retries", std::uint64_t{2}},
+        {"in_flight", std::uint64_t{0}},
+        {"batches", std::uint64_t{5}},
+        {"processing_time_ms", 80000.0},
+        {"latency_us", json::object{{"p50", 15625.0}, {"p90", 62500.0}, {"p99", 93750.0}, {"max", 500000.0}}},
+        {"latency_buckets",
+         json::object{{"le_us", json::array{0.1, 1.0, 10.0, 100.0, 1000.0, 10000.0, 100000.0, 1000000.0}},
+                      {"counts", json::array{0u, 0u, 0u, 0u, 1000u, 2500u, 4990u, 5000u}}}},
+        {"utilization", 0.5},
+        {"queued_batches", 2u},
+        {"queue_capacity", 8u},
+        {"queue_fill", 0.25},
+        {"lines_per_second", 1000.0},
+        {"lines_per_second_1m", 900.0}};
     json::object odd{{"type", "upper\"case"},
-                      {"lines_in", 10u},
-                      {"lines_out", 10u},
-                      {"dropped", 0u},
-                      {"dropped_by_reason", json::object{}},
-                      {"errors", 0u},
-                      {"retries", 0u},
-                      {"processing_time_ms", 0.0},
-                      {"latency_us", json::object{{"p50", 0u}, {"p90", 0u}, {"p99", 0u}, {"max", 0u}}},
-                      {"utilization", 0.0}};
+                     {"lines_in", 10u},
+                     {"lines_out", 10u},
+                     {"dropped", 0u},
+                     {"dropped_by_reason", json::object{}},
+                     {"errors", 0u},
+                     {"errors_by_type", json::object{}},
+                     {"retries", 0u},
+                     {"processing_time_ms", 0.0},
+                     {"latency_us", json::object{{"p50", 0u}, {"p90", 0u}, {"p99", 0u}, {"max", 0u}}},
+                     {"latency_buckets", json::object{{"le_us", json::array{1000.0}}, {"counts", json::array{10u}}}},
+                     {"utilization", 0.0}};
     json::object processors{{"tagger", tagger}, {odd_id, odd}};
 
     json::object tcp{{"type", "tcp"},
@@ -104,16 +111,30 @@ json::object sample_stats() {
                      {"kernel_dropped_datagrams", 2u}};
     json::object sources{{"in_tcp", tcp}, {"in_udp", udp}};
 
-    json::object sinks{{"out", json::object{{"type", "file"}, {"lines", 4990u}, {"bytes", 255488u}, {"errors", 0u}, {"flushes", 3u}}}};
+    json::object sinks{{"out", json::object{{"type", "file"},
+                                            {"lines", 4990u},
+                                            {"bytes", 255488u},
+                                            {"errors", 0u},
+                                            {"flushes", 3u},
+                                            {"path", "/var/log/out.log"},
+                                            {"disk_free_bytes", 1073741824u}}},
+                       {"console", json::object{{"type", "stdout"}, {"lines", 0u}, {"bytes", 0u}, {"errors", 0u}}}};
 
     json::object system{{"total_lines", 5200u},
-                        {"total_processing_time_ms", 312.5},
+                        {"total_processing_time_ms", 80000.0},
                         {"lines_per_second", 1040.0},
+                        {"lines_per_second_1m", 1000.0},
                         {"total_errors", 6u},
                         {"uptime_s", 12.5},
                         {"rss_bytes", 52428800u},
                         {"peak_rss_bytes", 60000000u},
                         {"cpu_seconds", 0.75},
+                        {"cpu_percent", 50.0},
+                        {"open_fds", 17u},
+                        {"max_fds", 1024u},
+                        {"start_time_unix_s", 1700000000.5},
+                        {"host_memory_available_bytes", 8589934592u},
+                        {"version", "0.1.0"},
                         {"bottleneck_stage", "tagger"},
                         {"websocket_clients", 2u},
                         {"timestamp", "2024-01-01T00:00:00.000000Z"}};
@@ -162,34 +183,62 @@ BOOST_AUTO_TEST_CASE(stage_samples_have_exact_names_labels_and_values) {
              R"(sightline_stage_lines_out_total{stage="tagger",type="tagger"} 4990)",
              R"(sightline_stage_dropped_total{stage="tagger",type="tagger",reason="filtered"} 3)",
              R"(sightline_stage_dropped_total{stage="tagger",type="tagger",reason="backpressure"} 1)",
-             R"(sightline_stage_errors_total{stage="tagger",type="tagger"} 6)",
+             R"(sightline_stage_errors_total{stage="tagger",type="tagger",error_type="parse"} 4)",
+             R"(sightline_stage_errors_total{stage="tagger",type="tagger",error_type="timeout"} 2)",
              R"(sightline_stage_retries_total{stage="tagger",type="tagger"} 2)",
-             R"(sightline_stage_processing_seconds_total{stage="tagger",type="tagger"} 0.3125)",
              R"(sightline_stage_utilization_ratio{stage="tagger",type="tagger"} 0.5)",
              R"(sightline_stage_queue_fill_ratio{stage="tagger",type="tagger"} 0.25)",
              R"(sightline_stage_lines_per_second{stage="tagger",type="tagger"} 1000)",
          }) {
         BOOST_TEST(has_line(lines, expected), "missing: " << expected);
     }
+    // A stage without errors still has one zero series, so rate() sees it from the start.
+    auto count_prefix = [&](const std::string& prefix) {
+        return std::count_if(lines.begin(), lines.end(), [&](const auto& l) { return l.rfind(prefix, 0) == 0; });
+    };
+    BOOST_TEST(count_prefix("sightline_stage_errors_total{stage=\"tagger\"") == 2);
+    BOOST_TEST(count_prefix("sightline_stage_errors_total{") == 3);
+    BOOST_TEST(count_prefix("sightline_stage_dropped_total{") == 2);
+    // The odd stage has no queue_fill or rate in its stats: no such samples.
+    BOOST_TEST(count_prefix("sightline_stage_queue_fill_ratio{") == 1);
+    BOOST_TEST(count_prefix("sightline_stage_lines_per_second{") == 1);
 }
 
-BOOST_AUTO_TEST_CASE(latency_summary_has_quantiles_sum_and_count) {
+BOOST_AUTO_TEST_CASE(latency_histogram_has_cumulative_buckets_sum_and_count) {
     auto lines = lines_of(to_prometheus(sample_stats()));
     strings tagger_latency;
     for (const auto& l : lines)
-        if (l.rfind("sightline_stage_latency_seconds", 0) == 0 && l.find("stage=\"tagger\"") != std::string::npos)
+        if (l.rfind("sightline_stage_processing_seconds", 0) == 0 && l.find("stage=\"tagger\"") != std::string::npos)
             tagger_latency.push_back(l);
     BOOST_TEST(tagger_latency ==
                    (strings{
-                       R"(sightline_stage_latency_seconds{stage="tagger",type="tagger",quantile="0.5"} 0.0625)",
-                       R"(sightline_stage_latency_seconds{stage="tagger",type="tagger",quantile="0.9"} 0.125)",
-                       R"(sightline_stage_latency_seconds{stage="tagger",type="tagger",quantile="0.99"} 0.25)",
-                       R"(sightline_stage_latency_seconds{stage="tagger",type="tagger",quantile="1"} 0.5)",
-                       R"(sightline_stage_latency_seconds_sum{stage="tagger",type="tagger"} 0.3125)",
-                       R"(sightline_stage_latency_seconds_count{stage="tagger",type="tagger"} 5000)",
+                       R"(sightline_stage_processing_seconds_bucket{stage="tagger",type="tagger",le="1e-07"} 0)",
+                       R"(sightline_stage_processing_seconds_bucket{stage="tagger",type="tagger",le="1e-06"} 0)",
+                       R"(sightline_stage_processing_seconds_bucket{stage="tagger",type="tagger",le="1e-05"} 0)",
+                       R"(sightline_stage_processing_seconds_bucket{stage="tagger",type="tagger",le="0.0001"} 0)",
+                       R"(sightline_stage_processing_seconds_bucket{stage="tagger",type="tagger",le="0.001"} 1000)",
+                       R"(sightline_stage_processing_seconds_bucket{stage="tagger",type="tagger",le="0.01"} 2500)",
+                       R"(sightline_stage_processing_seconds_bucket{stage="tagger",type="tagger",le="0.1"} 4990)",
+                       R"(sightline_stage_processing_seconds_bucket{stage="tagger",type="tagger",le="1"} 5000)",
+                       R"(sightline_stage_processing_seconds_bucket{stage="tagger",type="tagger",le="+Inf"} 5000)",
+                       R"(sightline_stage_processing_seconds_sum{stage="tagger",type="tagger"} 80)",
+                       R"(sightline_stage_processing_seconds_count{stage="tagger",type="tagger"} 5000)",
                    }),
                boost::test_tools::per_element());
-    BOOST_TEST(has_line(lines, "# TYPE sightline_stage_latency_seconds summary"));
+    BOOST_TEST(has_line(lines, "# TYPE sightline_stage_processing_seconds histogram"));
+    // The percentiles from /stats are gauges beside the histogram, in seconds.
+    strings percentiles;
+    for (const auto& l : lines)
+        if (l.rfind("sightline_stage_latency_seconds{stage=\"tagger\"", 0) == 0) percentiles.push_back(l);
+    BOOST_TEST(percentiles ==
+                   (strings{
+                       R"(sightline_stage_latency_seconds{stage="tagger",type="tagger",percentile="p50"} 0.015625)",
+                       R"(sightline_stage_latency_seconds{stage="tagger",type="tagger",percentile="p90"} 0.0625)",
+                       R"(sightline_stage_latency_seconds{stage="tagger",type="tagger",percentile="p99"} 0.09375)",
+                       R"(sightline_stage_latency_seconds{stage="tagger",type="tagger",percentile="max"} 0.5)",
+                   }),
+               boost::test_tools::per_element());
+    BOOST_TEST(has_line(lines, "# TYPE sightline_stage_latency_seconds gauge"));
 }
 
 BOOST_AUTO_TEST_CASE(source_sink_and_system_samples) {
@@ -207,23 +256,31 @@ BOOST_AUTO_TEST_CASE(source_sink_and_system_samples) {
              R"(sightline_sink_lines_total{sink="out",type="file"} 4990)",
              R"(sightline_sink_bytes_total{sink="out",type="file"} 255488)",
              R"(sightline_sink_errors_total{sink="out",type="file"} 0)",
+             R"(sightline_sink_lines_total{sink="console",type="stdout"} 0)",
+             R"(sightline_sink_disk_free_bytes{sink="out"} 1073741824)",
              "sightline_lines_total 5200",
              "sightline_errors_total 6",
              "sightline_lines_per_second 1040",
              "sightline_uptime_seconds 12.5",
-             "sightline_resident_memory_bytes 52428800",
-             "sightline_cpu_seconds_total 0.75",
+             R"(sightline_build_info{version="0.1.0"} 1)",
+             "process_resident_memory_bytes 52428800",
+             "process_cpu_seconds_total 0.75",
+             "process_open_fds 17",
+             "process_max_fds 1024",
+             "process_start_time_seconds 1700000000.5",
              "sightline_websocket_clients 2",
+             "sightline_cpu_ratio 0.5",
          }) {
         BOOST_TEST(has_line(lines, expected), "missing: " << expected);
     }
-    // Only the UDP source has kernel drops; the TCP one has no drop reasons at all.
     auto count_prefix = [&](const std::string& prefix) {
         return std::count_if(lines.begin(), lines.end(), [&](const auto& l) { return l.rfind(prefix, 0) == 0; });
     };
+    // Only the UDP source has kernel drops; the TCP one has no drop reasons at all;
+    // only the file sink has a disk.
     BOOST_TEST(count_prefix("sightline_source_kernel_dropped_datagrams_total{") == 1);
     BOOST_TEST(count_prefix("sightline_source_dropped_total{") == 1);
-    BOOST_TEST(count_prefix("sightline_stage_dropped_total{") == 2);
+    BOOST_TEST(count_prefix("sightline_sink_disk_free_bytes{") == 1);
 }
 
 BOOST_AUTO_TEST_CASE(one_help_and_one_type_per_family_then_its_samples) {
@@ -248,10 +305,10 @@ BOOST_AUTO_TEST_CASE(one_help_and_one_type_per_family_then_its_samples) {
                 const auto& t = lines[i + 1];
                 BOOST_TEST_REQUIRE(t.rfind("# TYPE " + name + " ", 0) == 0u, "after HELP: " << t);
                 auto type = t.substr(8 + name.size());
-                BOOST_TEST((type == "counter" || type == "gauge" || type == "summary"), "type " << type);
+                BOOST_TEST((type == "counter" || type == "gauge" || type == "histogram"), "type " << type);
                 types[name] = type;
                 if (type == "counter") BOOST_TEST(ends_with(name, "_total"), "counter " << name);
-                BOOST_TEST(name.rfind("sightline_", 0) == 0u);
+                BOOST_TEST((name.rfind("sightline_", 0) == 0u || name.rfind("process_", 0) == 0u), name);
                 current = name;
                 ++i;
                 continue;
@@ -259,15 +316,17 @@ BOOST_AUTO_TEST_CASE(one_help_and_one_type_per_family_then_its_samples) {
             BOOST_TEST_REQUIRE(l.front() != '#', "stray comment");
             ++samples;
             auto name = sample_name(l);
-            bool belongs = name == current || (types[current] == "summary" && (name == current + "_sum" ||
-                                                                                 name == current + "_count"));
+            bool belongs = name == current;
+            if (types[current] == "histogram")
+                belongs = name == current + "_bucket" || name == current + "_sum" || name == current + "_count";
             BOOST_TEST(belongs, "sample of " << name << " under family " << current);
         }
     }
     // Every TYPE line was checked with its HELP line.
     auto type_lines = std::count_if(lines.begin(), lines.end(), [](const auto& l) { return l.rfind("# TYPE ", 0) == 0; });
     BOOST_TEST(static_cast<std::size_t>(type_lines) == families.size());
-    BOOST_TEST(families.size() == 28u);
+    // 10 stage, 8 source, 4 sink (with disk space), 12 process and service families.
+    BOOST_TEST(families.size() == 34u);
     BOOST_TEST(samples > families.size());
     // Non-counters must not pretend to be counters.
     for (const auto& [name, type] : types)
@@ -275,13 +334,20 @@ BOOST_AUTO_TEST_CASE(one_help_and_one_type_per_family_then_its_samples) {
 }
 
 BOOST_AUTO_TEST_CASE(label_values_are_escaped) {
-    auto lines = lines_of(to_prometheus(sample_stats()));
+    auto stats = sample_stats();
+    stats.at("system").as_object()["version"] = "1.0 \"beta\"\\x";
+    auto lines = lines_of(to_prometheus(stats));
     // odd_id is we"ird\id<newline>x; the type is upper"case.
     BOOST_TEST(has_line(lines, R"(sightline_stage_lines_in_total{stage="we\"ird\\id\nx",type="upper\"case"} 10)"));
     BOOST_TEST(has_line(
-        lines, R"(sightline_stage_latency_seconds_count{stage="we\"ird\\id\nx",type="upper\"case"} 10)"));
+        lines, R"(sightline_stage_processing_seconds_count{stage="we\"ird\\id\nx",type="upper\"case"} 10)"));
+    BOOST_TEST(has_line(
+        lines,
+        R"(sightline_stage_errors_total{stage="we\"ird\\id\nx",type="upper\"case",error_type="none"} 0)"));
+    BOOST_TEST(has_line(lines, R"(sightline_build_info{version="1.0 \"beta\"\\x"} 1)"));
     // No raw newline split a sample: every line is a comment or starts with a metric name.
-    for (const auto& l : lines) BOOST_TEST((l.rfind("sightline_", 0) == 0u || l.rfind("# ", 0) == 0u), l);
+    for (const auto& l : lines)
+        BOOST_TEST((l.rfind("sightline_", 0) == 0u || l.rfind("process_", 0) == 0u || l.rfind("# ", 0) == 0u), l);
 }
 
 BOOST_AUTO_TEST_CASE(families_without_samples_are_left_out) {
@@ -307,12 +373,15 @@ BOOST_AUTO_TEST_CASE(families_without_samples_are_left_out) {
                        "# HELP sightline_uptime_seconds Seconds since start.\n"
                        "# TYPE sightline_uptime_seconds gauge\n"
                        "sightline_uptime_seconds 0\n"
-                       "# HELP sightline_resident_memory_bytes Resident set size.\n"
-                       "# TYPE sightline_resident_memory_bytes gauge\n"
-                       "sightline_resident_memory_bytes 1024\n"
-                       "# HELP sightline_cpu_seconds_total CPU time used.\n"
-                       "# TYPE sightline_cpu_seconds_total counter\n"
-                       "sightline_cpu_seconds_total 0\n");
+                       "# HELP sightline_build_info Build of this binary.\n"
+                       "# TYPE sightline_build_info gauge\n"
+                       "sightline_build_info{version=\"unknown\"} 1\n"
+                       "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
+                       "# TYPE process_resident_memory_bytes gauge\n"
+                       "process_resident_memory_bytes 1024\n"
+                       "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n"
+                       "# TYPE process_cpu_seconds_total counter\n"
+                       "process_cpu_seconds_total 0\n");
 }
 
 BOOST_AUTO_TEST_CASE(special_values_use_prometheus_spelling) {
@@ -320,11 +389,11 @@ BOOST_AUTO_TEST_CASE(special_values_use_prometheus_spelling) {
     auto& system = stats.at("system").as_object();
     system["lines_per_second"] = std::numeric_limits<double>::infinity();
     system["uptime_s"] = std::numeric_limits<double>::quiet_NaN();
-    system["cpu_seconds"] = -std::numeric_limits<double>::infinity();
+    system["cpu_percent"] = -std::numeric_limits<double>::infinity();
     auto lines = lines_of(to_prometheus(stats));
     BOOST_TEST(has_line(lines, "sightline_lines_per_second +Inf"));
     BOOST_TEST(has_line(lines, "sightline_uptime_seconds NaN"));
-    BOOST_TEST(has_line(lines, "sightline_cpu_seconds_total -Inf"));
+    BOOST_TEST(has_line(lines, "sightline_cpu_ratio -Inf"));
 }
 
 BOOST_AUTO_TEST_CASE(output_passes_promtool_check_metrics) {

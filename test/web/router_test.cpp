@@ -301,10 +301,8 @@ BOOST_AUTO_TEST_CASE(unknown_paths_are_404_with_a_json_error) {
     BOOST_TEST(error_of(ws) == "/ws takes WebSocket upgrades only");
 }
 
-// BUG: src/web/router.cpp handle_request answers a plain GET /ws with 426 Upgrade
-// Required but no Upgrade header; RFC 9110 §15.5.22 says the server MUST send one
-// naming the protocol (here "websocket"). Enable once the router sets it.
-BOOST_AUTO_TEST_CASE(ws_without_upgrade_is_426_naming_the_protocol, *boost::unit_test::disabled()) {
+// Regression: a 426 must name the protocol to upgrade to (RFC 9110 15.5.22).
+BOOST_AUTO_TEST_CASE(ws_without_upgrade_is_426_naming_the_protocol) {
     fixture f;
     auto res = f.get("/ws");
     BOOST_TEST(status_of(res) == 426u);
