@@ -5,6 +5,7 @@
 
 #include "sightline/core/log.hpp"
 #include "sightline/ingest/file_source.hpp"
+#include "sightline/ingest/file_tail_source.hpp"
 #include "sightline/ingest/tcp_source.hpp"
 #include "sightline/ingest/udp_source.hpp"
 #include "sightline/observe/process_stats.hpp"
@@ -67,8 +68,15 @@ std::shared_ptr<sink> make_sink(net::io_context& ioc, const component_config& c)
 
 std::shared_ptr<source> make_source(net::io_context& ioc, const component_config& c) {
     if (c.type == "file") {
-        if (c.params.at("follow").as_bool())
-            throw std::runtime_error("source " + c.id + ": follow mode is not available yet (tracked by the ingestion issue)");
+        auto path = json::value_to<std::string>(c.params.at("path"));
+        if (c.params.at("follow").as_bool() && path != "-") {
+            file_tail_config t;
+            t.pattern = path;
+            t.start_at_end = c.params.at("start_at").as_string() == "end";
+            t.max_line_bytes = static_cast<std::size_t>(int_param(c, "max_line_bytes"));
+            t.poll_interval = std::chrono::milliseconds(int_param(c, "poll_interval_ms"));
+            return std::make_shared<file_tail_source>(ioc, c.id, t);
+        }
         return std::make_shared<file_source>(ioc, c.id, json::value_to<std::string>(c.params.at("path")),
                                              static_cast<std::size_t>(int_param(c, "max_line_bytes")),
                                              static_cast<std::size_t>(int_param(c, "read_chunk_bytes")));

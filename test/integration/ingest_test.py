@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 from harness import Cases, Service, count_lines, free_port, wait_until
@@ -206,6 +207,73 @@ def port_in_use_is_exit_1_naming_the_address():
     blocker.close()
     assert r.returncode == 1, r.returncode
     assert f"127.0.0.1:{port}".encode() in r.stderr, r.stderr
+
+
+def follow_config(path, **params):
+    return {"sources": [{"type": "file", "id": "tail", "path": path, "follow": True, "poll_interval_ms": 20, **params}],
+            "processors": [{"type": "tagger", "id": "tagger"}],
+            "sinks": [{"type": "file", "id": "out", "path": "out.log", "flush_interval_ms": 20}]}
+
+
+def append(path, text):
+    with open(path, "ab") as f:
+        f.write(text)
+
+
+@cases.run
+def follow_reads_appends_rotation_and_truncation_exactly_once():
+    d = tempfile.mkdtemp(prefix="sl-follow-")
+    log = os.path.join(d, "app.log")
+    append(log, b"old 1\n")
+    svc = Service(EXE, follow_config(log))
+    try:
+        svc.wait_http()
+        out = svc.path("out.log")
+        assert wait_until(lambda: count_lines(out) == 1, 10)
+        append(log, b"new 2\npartial ")
+        append(log, b"3\n")
+        assert wait_until(lambda: count_lines(out) == 3, 10)
+        # Rename-and-recreate rotation: a last line written to the old file after the
+        # rename is still read, then the new file from its start.
+        os.rename(log, log + ".1")
+        append(log + ".1", b"late 4\n")
+        append(log, b"rotated 5\n")
+        assert wait_until(lambda: count_lines(out) == 5, 10), open(out, "rb").read()
+        # Truncation in place (copytruncate).
+        with open(log, "wb") as f:
+            f.write(b"")
+        time.sleep(0.2)
+        append(log, b"after truncate 6\n")
+        assert wait_until(lambda: count_lines(out) == 6, 10), open(out, "rb").read()
+        with open(out, "rb") as f:
+            assert f.read() == b"old 1\nnew 2\npartial 3\nlate 4\nrotated 5\nafter truncate 6\n"
+        st = wait_until(lambda: (lambda t: t if t["lines"] == 6 else None)(svc.stats()["sources"]["tail"]), 5)
+        assert st and st["rotations"] == 1 and st["file_truncations"] == 1, svc.stats()["sources"]["tail"]
+        assert svc.stop() == 0
+    finally:
+        svc.kill()
+
+
+@cases.run
+def follow_glob_start_at_end_and_deleted_file():
+    d = tempfile.mkdtemp(prefix="sl-glob-")
+    append(os.path.join(d, "a.log"), b"skipped by start_at end\n")
+    svc = Service(EXE, follow_config(os.path.join(d, "*.log"), start_at="end"))
+    try:
+        svc.wait_http()
+        out = svc.path("out.log")
+        append(os.path.join(d, "a.log"), b"a new\n")
+        append(os.path.join(d, "b.log"), b"b appears later: read whole\n")
+        assert wait_until(lambda: count_lines(out) == 2, 10), open(out, "rb").read() if os.path.exists(out) else None
+        os.unlink(os.path.join(d, "a.log"))
+        time.sleep(0.1)
+        append(os.path.join(d, "b.log"), b"b still followed\n")
+        assert wait_until(lambda: count_lines(out) == 3, 10)
+        assert sorted(open(out, "rb").read().splitlines()) == [b"a new", b"b appears later: read whole", b"b still followed"]
+        assert svc.stats()["sources"]["tail"]["files_followed"] == 2
+        assert svc.stop() == 0
+    finally:
+        svc.kill()
 
 
 sys.exit(cases.finish())

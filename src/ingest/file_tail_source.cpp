@@ -1,0 +1,102 @@
+#include "sightline/ingest/file_tail_source.hpp"
+
+#include <glob.h>
+
+#include "sightline/core/log.hpp"
+
+namespace sightline {
+
+namespace {
+constexpr std::size_t max_batch_bytes = 1024 * 1024;
+}
+
+file_tail_source::file_tail_source(net::io_context& ioc, std::string id, file_tail_config cfg)
+    : source(std::move(id), "file"), strand_(net::make_strand(ioc)), cfg_(std::move(cfg)), timer_(strand_) {
+    discover();  // files present at start honour start_at
+}
+
+void file_tail_source::discover() {
+    glob_t g{};
+    // A plain path that does not exist yet is followed anyway: it may appear later.
+    if (::glob(cfg_.pattern.c_str(), GLOB_NOSORT, nullptr, &g) != 0 && cfg_.pattern.find_first_of("*?[") == std::string::npos) {
+        if (!files_.count(cfg_.pattern)) {
+            files_.emplace(cfg_.pattern, std::make_unique<followed_file>(cfg_.pattern, cfg_.max_line_bytes, false));
+            log::write(log::level::warn, "ingest.file", "waiting_for_file", {{"source", id()}, {"path", cfg_.pattern}});
+        }
+    }
+    for (std::size_t i = 0; i < g.gl_pathc; ++i) {
+        std::string path = g.gl_pathv[i];
+        if (files_.count(path)) continue;
+        // Files found after start are new: read them from their beginning.
+        bool at_end = cfg_.start_at_end && !discovered_once_;
+        files_.emplace(path, std::make_unique<followed_file>(path, cfg_.max_line_bytes, at_end));
+        log::write(log::level::info, "ingest.file", "following", {{"source", id()}, {"path", path}});
+    }
+    ::globfree(&g);
+    files_followed_ = files_.size();
+    discovered_once_ = true;
+}
+
+void file_tail_source::start(std::function<void()> on_done) {
+    on_done_ = std::move(on_done);
+    net::co_spawn(strand_, [self = shared_from_this()] { return self->run(); }, [id = id()](std::exception_ptr e) {
+        if (!e) return;
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            log::write(log::level::error, "ingest.file", "source_failed", {{"source", id}, {"error", ex.what()}});
+        }
+    });
+}
+
+void file_tail_source::stop() {
+    stop_requested_ = true;
+    net::post(strand_, [self = shared_from_this()] { self->timer_.cancel(); });
+}
+
+void file_tail_source::add_stats(boost::json::object& o) const {
+    o["files_followed"] = files_followed_.load();
+    o["rotations"] = rotations_.load();
+    o["file_truncations"] = file_truncations_.load();
+}
+
+net::awaitable<void> file_tail_source::run() {
+    while (!stop_requested_) {
+        std::size_t read_this_pass = 0;
+        for (auto& [path, file] : files_) {
+            for (;;) {
+                line_batch batch;
+                auto rot = file->rotations(), trunc = file->truncations(), cut = file->truncated_lines();
+                std::size_t n = file->read_new(batch, max_batch_bytes);
+                rotations_ += file->rotations() - rot;
+                file_truncations_ += file->truncations() - trunc;
+                metrics.truncated.add(file->truncated_lines() - cut);
+                metrics.bytes.add(n);
+                read_this_pass += n;
+                if (!batch.empty()) {
+                    metrics.lines.add(batch.size());
+                    co_await send_to_all(targets_, std::move(batch));
+                }
+                if (n < max_batch_bytes || stop_requested_) break;
+            }
+        }
+        if (read_this_pass == 0) {
+            timer_.expires_after(cfg_.poll_interval);
+            co_await timer_.async_wait(use_aw_ec);
+            discover();
+        }
+    }
+    // Shutdown: the unfinished last line of each file is still a line.
+    for (auto& [path, file] : files_) {
+        line_batch last;
+        file->finish(last);
+        if (!last.empty()) {
+            metrics.lines.add(last.size());
+            co_await send_to_all(targets_, std::move(last));
+        }
+    }
+    co_await end_all(targets_);
+    if (on_done_) on_done_();
+}
+
+}  // namespace sightline

@@ -1,0 +1,83 @@
+#include "sightline/ingest/followed_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace sightline {
+
+namespace {
+constexpr std::size_t read_chunk = 256 * 1024;
+}
+
+followed_file::followed_file(std::string path, std::size_t max_line_bytes, bool start_at_end)
+    : path_(std::move(path)), splitter_(max_line_bytes), buffer_(read_chunk, '\0') {
+    // start_at: end applies to what exists now; a file that appears later is read whole.
+    open_path(start_at_end);
+}
+
+followed_file::~followed_file() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+bool followed_file::open_path(bool at_end) {
+    int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    struct stat st{};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ::close(fd);
+        return false;
+    }
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+    dev_ = st.st_dev;
+    ino_ = st.st_ino;
+    offset_ = at_end ? st.st_size : 0;
+    return true;
+}
+
+bool followed_file::check_identity(line_batch& out) {
+    struct stat by_path{};
+    if (::stat(path_.c_str(), &by_path) != 0) return false;  // deleted or renamed away: keep what we have
+    if (by_path.st_dev != dev_ || by_path.st_ino != ino_) {
+        // Rotated: the old file was read to its end just now; its last line is complete.
+        splitter_.finish(out);
+        if (!open_path(false)) return false;
+        ++rotations_;
+        return true;
+    }
+    struct stat by_fd{};
+    if (::fstat(fd_, &by_fd) == 0 && by_fd.st_size < offset_) {
+        // Truncated in place (copytruncate): start over from the beginning.
+        splitter_.finish(out);
+        offset_ = 0;
+        ++truncations_;
+        return true;
+    }
+    return false;
+}
+
+std::size_t followed_file::read_new(line_batch& out, std::size_t max_bytes) {
+    if (fd_ < 0 && !open_path(false)) return 0;
+    std::size_t total = 0;
+    while (total < max_bytes) {
+        ssize_t n = ::pread(fd_, buffer_.data(), std::min(buffer_.size(), max_bytes - total), offset_);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        if (n == 0) {
+            if (!check_identity(out)) break;
+            continue;
+        }
+        offset_ += n;
+        total += static_cast<std::size_t>(n);
+        splitter_.feed(std::string_view(buffer_.data(), static_cast<std::size_t>(n)), out);
+    }
+    bytes_read_ += total;
+    return total;
+}
+
+}  // namespace sightline
