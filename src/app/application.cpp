@@ -183,6 +183,9 @@ std::unique_ptr<web_front> start_web(net::io_context& ioc, pipeline& p) {
 int run_pipeline(const cli_options& o, pipeline_config cfg) {
     unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
     net::io_context ioc(static_cast<int>(threads));
+    // Signals are caught from before the first port opens: a SIGTERM that arrives while
+    // starting is then a graceful stop, not the default kill.
+    net::signal_set signals(ioc, SIGINT, SIGTERM, SIGHUP);
     std::unique_ptr<pipeline> p;
     std::unique_ptr<web_front> web;
     // Batch mode: only files read once and no --dashboard: exit when the input is done.
@@ -212,7 +215,6 @@ int run_pipeline(const cli_options& o, pipeline_config cfg) {
         });
     };
     // First SIGINT/SIGTERM: stop reading and drain. Second: leave at once.
-    net::signal_set signals(ioc, SIGINT, SIGTERM, SIGHUP);
     std::atomic<int> stop_signals{0};
     std::function<void()> wait_signal = [&] {
         signals.async_wait([&](const error_code& ec, int sig) {
