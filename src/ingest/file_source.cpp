@@ -84,7 +84,7 @@ net::awaitable<void> file_source::run() {
         metrics.truncated.add(splitter_.truncated() - truncated_before);
         if (batch.empty()) continue;
         metrics.lines.add(batch.size());
-        co_await send_to_all(targets_, std::move(batch));
+        co_await deliver(std::move(batch));
     }
     line_batch last;
     auto truncated_before = splitter_.truncated();
@@ -92,7 +92,7 @@ net::awaitable<void> file_source::run() {
     metrics.truncated.add(splitter_.truncated() - truncated_before);
     if (!last.empty()) {
         metrics.lines.add(last.size());
-        co_await send_to_all(targets_, std::move(last));
+        co_await deliver(std::move(last));
     }
     co_await end_all(targets_);
     if (on_done_) on_done_();

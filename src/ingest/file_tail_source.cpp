@@ -75,7 +75,7 @@ net::awaitable<void> file_tail_source::run() {
                 read_this_pass += n;
                 if (!batch.empty()) {
                     metrics.lines.add(batch.size());
-                    co_await send_to_all(targets_, std::move(batch));
+                    co_await deliver(std::move(batch));
                 }
                 if (n < max_batch_bytes || stop_requested_) break;
             }
@@ -92,7 +92,7 @@ net::awaitable<void> file_tail_source::run() {
         file->finish(last);
         if (!last.empty()) {
             metrics.lines.add(last.size());
-            co_await send_to_all(targets_, std::move(last));
+            co_await deliver(std::move(last));
         }
     }
     co_await end_all(targets_);

@@ -166,7 +166,7 @@ net::awaitable<void> tcp_source::serve(std::shared_ptr<tcp::socket> socket) {
             metrics.truncated.add(splitter.truncated() - truncated_before);
             if (!batch.empty()) {
                 metrics.lines.add(batch.size());
-                co_await send_to_all(targets_, std::move(batch));
+                co_await deliver(std::move(batch));
             }
         }
         if (ec) {
@@ -182,7 +182,7 @@ net::awaitable<void> tcp_source::serve(std::shared_ptr<tcp::socket> socket) {
     metrics.truncated.add(splitter.truncated() - truncated_before);
     if (!last.empty()) {
         metrics.lines.add(last.size());
-        co_await send_to_all(targets_, std::move(last));
+        co_await deliver(std::move(last));
     }
     error_code ignored;
     socket->close(ignored);

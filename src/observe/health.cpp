@@ -63,7 +63,22 @@ json::object evaluate_health(const json::object& stats, const json::object& prev
         double dropped = field(sources, kv.key(), "dropped") - field(prev_sources, kv.key(), "dropped");
         double kernel = field(sources, kv.key(), "kernel_dropped_datagrams") -
                         field(prev_sources, kv.key(), "kernel_dropped_datagrams");
-        if (dropped + kernel > limits.source_dropped_lines)
+        const auto& src = sources.at(kv.key()).as_object();
+        auto type = src.find("type");
+        bool network = type != src.end() && type->value().is_string() &&
+                       (type->value().as_string() == "tcp" || type->value().as_string() == "udp");
+        auto running = src.find("running");
+        if (network && running != src.end() && running->value().is_bool() && !running->value().as_bool()) {
+            judge("source", kv.key(), "unhealthy", "not listening");
+            continue;
+        }
+        bool paused = false;
+        if (auto it = sources.find(kv.key()); it != sources.end() && it->value().is_object())
+            if (auto p = it->value().as_object().find("paused"); p != it->value().as_object().end() && p->value().is_bool())
+                paused = p->value().as_bool();
+        if (paused && dropped + kernel <= limits.source_dropped_lines)
+            judge("source", kv.key(), "degraded", "paused: the pipeline is full (backpressure)");
+        else if (dropped + kernel > limits.source_dropped_lines)
             judge("source", kv.key(), "degraded",
                   "dropping lines: " + std::to_string(static_cast<long long>(dropped)) + " (backpressure), " +
                       std::to_string(static_cast<long long>(kernel)) + " datagrams (kernel)");

@@ -96,6 +96,7 @@ std::shared_ptr<source> make_source(net::io_context& ioc, const component_config
         t.max_line_bytes = max_line;
         t.max_connections = static_cast<std::size_t>(int_param(c, "max_connections"));
         t.idle_timeout = std::chrono::milliseconds(int_param(c, "idle_timeout_ms"));
+        t.shutdown_timeout = std::chrono::milliseconds(int_param(c, "shutdown_timeout_ms"));
         return std::make_shared<tcp_source>(ioc, c.id, t);
     }
     udp_source_config u;
@@ -159,7 +160,10 @@ void pipeline::start(std::function<void()> on_drained) {
     };
     for (auto& s : sinks_) s->start(sink_done);
     for (auto& s : stages_) s->start();
-    for (auto& s : sources_) s->start({});
+    for (auto& s : sources_) {
+        s->set_running(true);
+        s->start([src = s.get()] { src->set_running(false); });
+    }
     running_ = true;
     json::array ids;
     for (const auto& s : stages_) ids.emplace_back(s->id());
@@ -204,6 +208,9 @@ json::object pipeline::stats() const {
         auto o = to_json(s->metrics);
         o["type"] = s->type();
         s->add_stats(o);
+        o["paused"] = s->paused();
+        o["running"] = s->running();
+        o["paused_ms_total"] = s->paused_ms_total();
         total_lines += s->metrics.lines.get();
         total_errors += s->metrics.errors.get();
         sources[s->id()] = std::move(o);

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 from harness import Cases, Service, count_lines, free_port, wait_until
@@ -273,6 +274,78 @@ def follow_glob_start_at_end_and_deleted_file():
         assert svc.stats()["sources"]["tail"]["files_followed"] == 2
         assert svc.stop() == 0
     finally:
+        svc.kill()
+
+
+def rss_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+@cases.run
+def slow_sink_pushes_back_on_tcp_senders_and_memory_stays_bounded():
+    """A sink writing into a pipe that is read slowly: the senders must be held back by
+    TCP flow control, RSS must stay under 150 MiB while a sender pushes for 6 s, and once the
+    reader catches up every line arrives."""
+    d = tempfile.mkdtemp(prefix="sl-slow-")
+    fifo = os.path.join(d, "slow.fifo")
+    os.mkfifo(fifo)
+    tport = free_port()
+    cfg = {"sources": [{"type": "tcp", "id": "tcp_in", "listen": f"127.0.0.1:{tport}"}],
+           "processors": [{"type": "tagger", "id": "tagger"}],
+           "sinks": [{"type": "file", "id": "slow", "path": fifo}]}
+    received = {"bytes": 0, "lines": 0}
+    stop_reading = threading.Event()
+    slow = threading.Event()
+    slow.set()
+
+    def reader():
+        with open(fifo, "rb", buffering=0) as f:
+            while not stop_reading.is_set():
+                chunk = f.read(65536)
+                if not chunk:
+                    break
+                received["bytes"] += len(chunk)
+                received["lines"] += chunk.count(b"\n")
+                if slow.is_set():
+                    time.sleep(0.01)  # about 6 MB/s
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()  # open() of a FIFO for reading blocks until the writer opens it: the service
+    svc = Service(EXE, cfg, args=("--threads", "4"))
+    try:
+        svc.wait_http()
+        line = b"INFO " + b"x" * 95 + b"\n"  # 101 bytes
+        chunk = line * 10000                  # about 1 MB
+        s = socket.create_connection(("127.0.0.1", tport))
+        s.setblocking(False)
+        offered, peak_rss, t0 = 0, 0, time.time()
+        while time.time() - t0 < 6:  # offer as fast as the server takes, for 6 s
+            try:
+                offered += s.send(chunk[offered % len(chunk):])
+            except BlockingIOError:
+                time.sleep(0.005)
+            peak_rss = max(peak_rss, rss_kb(svc.p.pid))
+        sent_lines = offered // len(line)
+        rest = offered % len(line)
+        s.setblocking(True)
+        if rest:
+            s.sendall(line[rest:])
+            sent_lines += 1
+        st = svc.stats()["sources"]["tcp_in"]
+        # Flow control: far less than 6 s at loopback speed got through.
+        assert offered < 600_000_000, offered
+        assert peak_rss < 150 * 1024, f"RSS {peak_rss} KiB"
+        assert st["paused"] or st["paused_ms_total"] > 0, st
+        slow.clear()
+        s.close()
+        assert wait_until(lambda: received["lines"] == sent_lines, 60, 0.1), (received, sent_lines)
+        assert svc.stop() == 0
+        print(f"     offered {offered / 1e6:.0f} MB in 6 s against a ~6 MB/s sink; peak RSS {peak_rss / 1024:.0f} MiB")
+    finally:
+        stop_reading.set()
         svc.kill()
 
 

@@ -1,9 +1,13 @@
 #pragma once
 #include <boost/json/object.hpp>
+#include <atomic>
+#include <chrono>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "sightline/core/log.hpp"
 #include "sightline/observe/metrics.hpp"
 #include "sightline/pipeline/batch_consumer.hpp"
 
@@ -34,12 +38,31 @@ public:
 
     source_metrics metrics;
 
+    /// True from start until the source has ended its stream.
+    bool running() const { return running_.load(); }
+    void set_running(bool r) { running_ = r; }
+    /// True while at least one reader of this source waits for room downstream.
+    bool paused() const { return waiting_.load(std::memory_order_relaxed) > 0; }
+    /// Total time spent paused, in milliseconds (running pause included).
+    double paused_ms_total() const;
+
 protected:
+    /// Sends a batch to every target, waiting while they are full. The first reader to
+    /// wait logs `paused`; the last one to get through logs `resumed`, with how long.
+    net::awaitable<void> deliver(line_batch batch);
+
     std::vector<batch_consumer*> targets_;
 
 private:
     std::string id_;
     std::string type_;
+    std::atomic<int> waiting_{0};
+    std::atomic<bool> running_{false};
+    mutable std::mutex pause_mutex_;  // guards the pause clock (taken only around full hand-offs)
+    std::chrono::steady_clock::time_point paused_at_{};
+    std::atomic<std::int64_t> paused_ns_total_{0};
+    /// Flapping at full load would log every batch: at most a few transitions per minute.
+    log::rate_limiter pause_log_{std::chrono::seconds(60), 6};
 };
 
 }  // namespace sightline

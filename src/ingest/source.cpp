@@ -1,0 +1,45 @@
+#include "sightline/ingest/source.hpp"
+
+#include "sightline/core/log.hpp"
+
+namespace sightline {
+
+double source::paused_ms_total() const {
+    auto total = paused_ns_total_.load(std::memory_order_relaxed);
+    if (paused()) {
+        std::lock_guard lock(pause_mutex_);
+        if (paused_at_ != std::chrono::steady_clock::time_point{})
+            total += std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - paused_at_).count();
+    }
+    return static_cast<double>(total) / 1e6;
+}
+
+net::awaitable<void> source::deliver(line_batch batch) {
+    bool full = false;
+    for (auto* t : targets_)
+        if (t->queued() >= t->capacity()) full = true;
+    if (!full) {
+        // The common case: room everywhere, no bookkeeping.
+        co_await send_to_all(targets_, std::move(batch));
+        co_return;
+    }
+    {
+        std::lock_guard lock(pause_mutex_);
+        if (waiting_.fetch_add(1) == 0) {
+            paused_at_ = std::chrono::steady_clock::now();
+            log::write_limited(pause_log_, log::level::info, "ingest", "source_paused",
+                               {{"source", id_}, {"reason", "pipeline full"}});
+        }
+    }
+    co_await send_to_all(targets_, std::move(batch));
+    std::lock_guard lock(pause_mutex_);
+    if (waiting_.fetch_sub(1) == 1) {
+        auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - paused_at_).count();
+        paused_ns_total_ += ns;
+        paused_at_ = {};
+        log::write_limited(pause_log_, log::level::info, "ingest", "source_resumed",
+                           {{"source", id_}, {"paused_ms", static_cast<double>(ns) / 1e6}});
+    }
+}
+
+}  // namespace sightline
