@@ -7,6 +7,8 @@ Usage: cli_contract.py PATH_TO_SIGHTLINE
 """
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -203,6 +205,31 @@ def processors_only_config_with_cli_io():
     r = run("--file", inp, "--output", out, "--config", p)
     assert r.returncode == 0, r.stderr
     assert open(out).read() == "LINE 1: ERROR A IMPORTANT\nLINE 3: WARN C IMPORTANT\n"
+
+
+@case
+def install_finds_its_default_config_and_unit_verifies():
+    build_dir = os.path.dirname(os.path.abspath(EXE))
+    prefix = os.path.join(D, "prefix")
+    r = subprocess.run(["cmake", "--install", build_dir, "--prefix", prefix], capture_output=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-500:]
+    installed = os.path.join(prefix, "bin", "sightline")
+    for f in ("etc/sightline/sightline.json", "share/sightline/static/index.html", "lib/systemd/system/sightline.service"):
+        assert os.path.exists(os.path.join(prefix, f)), f
+    # No --config: the default config beside the installed binary is found and valid.
+    r = subprocess.run([installed, "--check"], capture_output=True, cwd=D, timeout=30)
+    assert r.returncode == 0 and b"2 source(s), 2 stage(s), 3 sink(s)" in r.stdout, (r.stdout, r.stderr)
+    unit = open(os.path.join(build_dir, "sightline.service")).read()
+    assert "DynamicUser=yes" in unit and "ProtectSystem=strict" in unit and "NoNewPrivileges=yes" in unit
+    if shutil.which("systemd-analyze"):
+        # Verify the unit as built, pointed at this build's binary and config.
+        test_unit = os.path.join(D, "sightline.service")
+        with open(test_unit, "w") as f:
+            f.write(re.sub(r"ExecStart=\S+ --config \S+", f"ExecStart={installed} --config {prefix}/etc/sightline/sightline.json", unit))
+        r = subprocess.run(["systemd-analyze", "verify", test_unit], capture_output=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+    else:
+        print("     systemd-analyze not installed: unit verification skipped")
 
 
 print(f"{passed} passed, {failed} failed")
