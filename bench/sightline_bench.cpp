@@ -1,10 +1,24 @@
-// Benchmark tool: generates realistic log input for the scenarios in bench/.
+// Benchmark tool: generates realistic log input and sends it for the scenarios in bench/.
 //
 //   sightline_bench generate --lines N --out FILE [--seed S]
 //       N lines of about 110 bytes with mixed levels (55 % INFO, 15 % WARN, 10 % ERROR,
 //       15 % DEBUG, 5 % without a level), written as fast as the disk takes them.
+//   sightline_bench tcp --port P [--host H] --lines N --connections C [--rate R]
+//       Sends N such lines over C connections (one thread each), at most R lines/s in
+//       total (0: as fast as possible), and prints one JSON object with what was sent.
+//   sightline_bench udp --port P [--host H] --lines N [--rate R] [--lines-per-datagram K]
+//       The same over UDP, batching datagrams with sendmmsg.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <boost/program_options.hpp>
+#include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <thread>
+#include <vector>
 #include <iostream>
 #include <random>
 #include <string>
@@ -22,6 +36,21 @@ const char* pick_level(std::mt19937_64& rng) {
     return "NOTE";
 }
 
+/// Appends one realistic log line (with its newline) to `out`.
+void append_line(std::string& out, std::uint64_t i, std::mt19937_64& rng) {
+    static const char* services[] = {"api", "db", "auth", "cache", "billing", "search"};
+    static const char* messages[] = {"request handled", "slow upstream response", "connection reset by peer",
+                                     "cache miss for key", "user session refreshed", "payment authorised"};
+    char buf[256];
+    int n = std::snprintf(buf, sizeof buf,
+                          "2026-11-22T10:%02llu:%02llu.%06lluZ %-5s svc=%s req=%010llu user=%04llu latency_ms=%03llu msg=\"%s\"\n",
+                          static_cast<unsigned long long>(i / 60 % 60), static_cast<unsigned long long>(i % 60),
+                          static_cast<unsigned long long>(i % 1000000), pick_level(rng), services[rng() % 6],
+                          static_cast<unsigned long long>(i), static_cast<unsigned long long>(rng() % 10000),
+                          static_cast<unsigned long long>(rng() % 1000), messages[rng() % 6]);
+    out.append(buf, static_cast<std::size_t>(n));
+}
+
 int generate(std::uint64_t lines, const std::string& out_path, std::uint64_t seed) {
     std::FILE* out = std::fopen(out_path.c_str(), "wb");
     if (!out) {
@@ -29,35 +58,174 @@ int generate(std::uint64_t lines, const std::string& out_path, std::uint64_t see
         return 1;
     }
     std::mt19937_64 rng(seed);
-    static const char* services[] = {"api", "db", "auth", "cache", "billing", "search"};
-    static const char* messages[] = {"request handled", "slow upstream response", "connection reset by peer",
-                                     "cache miss for key", "user session refreshed", "payment authorised"};
-    char buf[256];
+    std::string chunk;
     for (std::uint64_t i = 0; i < lines; ++i) {
-        int n = std::snprintf(buf, sizeof buf,
-                              "2026-11-22T10:%02llu:%02llu.%06lluZ %-5s svc=%s req=%010llu user=%04llu latency_ms=%03llu msg=\"%s\"\n",
-                              static_cast<unsigned long long>(i / 60 % 60), static_cast<unsigned long long>(i % 60),
-                              static_cast<unsigned long long>(i % 1000000), pick_level(rng), services[rng() % 6],
-                              static_cast<unsigned long long>(i), static_cast<unsigned long long>(rng() % 10000),
-                              static_cast<unsigned long long>(rng() % 1000), messages[rng() % 6]);
-        std::fwrite(buf, 1, static_cast<std::size_t>(n), out);
+        append_line(chunk, i, rng);
+        if (chunk.size() > (1 << 20)) {
+            std::fwrite(chunk.data(), 1, chunk.size(), out);
+            chunk.clear();
+        }
     }
+    std::fwrite(chunk.data(), 1, chunk.size(), out);
     return std::fclose(out) == 0 ? 0 : 1;
+}
+
+/// A block of whole lines that senders cycle through (generating on the fly would make
+/// the generator, not the server, the bottleneck).
+struct line_block {
+    std::string bytes;
+    std::vector<std::size_t> ends;  // offset just past each line's newline
+};
+
+line_block make_block(std::uint64_t lines, std::uint64_t seed) {
+    line_block b;
+    std::mt19937_64 rng(seed);
+    for (std::uint64_t i = 0; i < lines; ++i) {
+        append_line(b.bytes, i, rng);
+        b.ends.push_back(b.bytes.size());
+    }
+    return b;
+}
+
+sockaddr_in address(const std::string& host, int port) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    ::inet_pton(AF_INET, host.c_str(), &a.sin_addr);
+    return a;
+}
+
+/// Sleeps as needed so that `done` lines at `rate` lines/s are not ahead of the clock.
+void pace(std::uint64_t done, double rate, std::chrono::steady_clock::time_point t0) {
+    if (rate <= 0) return;
+    auto due = t0 + std::chrono::duration<double>(static_cast<double>(done) / rate);
+    std::this_thread::sleep_until(std::chrono::time_point_cast<std::chrono::steady_clock::duration>(due));
+}
+
+int send_tcp(const std::string& host, int port, std::uint64_t lines, int connections, double rate) {
+    const auto block = make_block(65536, 7);  // about 7 MB
+    std::vector<std::thread> threads;
+    std::vector<std::uint64_t> sent(static_cast<std::size_t>(connections), 0);
+    std::vector<std::uint64_t> sent_bytes(static_cast<std::size_t>(connections), 0);
+    std::vector<int> failed(static_cast<std::size_t>(connections), 0);
+    auto t0 = std::chrono::steady_clock::now();
+    for (int c = 0; c < connections; ++c) {
+        threads.emplace_back([&, c] {
+            std::uint64_t mine = lines / static_cast<std::uint64_t>(connections) +
+                                 (static_cast<std::uint64_t>(c) < lines % static_cast<std::uint64_t>(connections) ? 1 : 0);
+            int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+            auto a = address(host, port);
+            if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+                failed[static_cast<std::size_t>(c)] = 1;
+                ::close(fd);
+                return;
+            }
+            std::size_t line_index = 0;
+            std::uint64_t done = 0;
+            while (done < mine) {
+                // Up to 4096 lines per write, never past the end of the block.
+                std::size_t count = std::min<std::uint64_t>({mine - done, 4096, block.ends.size() - line_index});
+                std::size_t from = line_index == 0 ? 0 : block.ends[line_index - 1];
+                std::size_t to = block.ends[line_index + count - 1];
+                const char* p = block.bytes.data() + from;
+                std::size_t left = to - from;
+                while (left > 0) {
+                    ssize_t w = ::send(fd, p, left, MSG_NOSIGNAL);
+                    if (w <= 0) {
+                        failed[static_cast<std::size_t>(c)] = 1;
+                        ::close(fd);
+                        return;
+                    }
+                    p += w;
+                    left -= static_cast<std::size_t>(w);
+                }
+                done += count;
+                sent_bytes[static_cast<std::size_t>(c)] += to - from;
+                line_index = (line_index + count) % block.ends.size();
+                pace(done * static_cast<std::uint64_t>(connections), rate, t0);
+            }
+            sent[static_cast<std::size_t>(c)] = done;
+            ::shutdown(fd, SHUT_WR);
+            char sink[256];
+            while (::recv(fd, sink, sizeof sink, 0) > 0) {
+            }
+            ::close(fd);
+        });
+    }
+    for (auto& t : threads) t.join();
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::uint64_t total = 0, bytes = 0;
+    int bad = 0;
+    for (std::size_t i = 0; i < sent.size(); ++i) {
+        total += sent[i];
+        bytes += sent_bytes[i];
+        bad += failed[i];
+    }
+    std::printf("{\"lines\": %llu, \"bytes\": %llu, \"seconds\": %.6f, \"failed_connections\": %d}\n",
+                static_cast<unsigned long long>(total), static_cast<unsigned long long>(bytes), secs, bad);
+    return bad ? 1 : 0;
+}
+
+int send_udp(const std::string& host, int port, std::uint64_t lines, double rate, int per_datagram) {
+    const auto block = make_block(65536, 11);
+    int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+    auto a = address(host, port);
+    constexpr int batch = 64;
+    std::vector<mmsghdr> msgs(batch);
+    std::vector<iovec> iov(batch);
+    auto t0 = std::chrono::steady_clock::now();
+    std::uint64_t done = 0, datagrams = 0;
+    std::size_t line_index = 0;
+    while (done < lines) {
+        int n = 0;
+        for (; n < batch && done < lines; ++n) {
+            std::size_t count = std::min<std::uint64_t>({lines - done, static_cast<std::uint64_t>(per_datagram),
+                                                         block.ends.size() - line_index});
+            std::size_t from = line_index == 0 ? 0 : block.ends[line_index - 1];
+            std::size_t to = block.ends[line_index + count - 1];
+            iov[static_cast<std::size_t>(n)] = {const_cast<char*>(block.bytes.data() + from), to - from};
+            msgs[static_cast<std::size_t>(n)] = {};
+            msgs[static_cast<std::size_t>(n)].msg_hdr.msg_name = &a;
+            msgs[static_cast<std::size_t>(n)].msg_hdr.msg_namelen = sizeof a;
+            msgs[static_cast<std::size_t>(n)].msg_hdr.msg_iov = &iov[static_cast<std::size_t>(n)];
+            msgs[static_cast<std::size_t>(n)].msg_hdr.msg_iovlen = 1;
+            done += count;
+            line_index = (line_index + count) % block.ends.size();
+        }
+        int off = 0;
+        while (off < n) {
+            int w = ::sendmmsg(fd, msgs.data() + off, static_cast<unsigned>(n - off), 0);
+            if (w <= 0) break;
+            off += w;
+        }
+        datagrams += static_cast<std::uint64_t>(n);
+        pace(done, rate, t0);
+    }
+    ::close(fd);
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("{\"lines\": %llu, \"datagrams\": %llu, \"seconds\": %.6f}\n", static_cast<unsigned long long>(done),
+                static_cast<unsigned long long>(datagrams), secs);
+    return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::cerr << "usage: sightline_bench generate --lines N --out FILE [--seed S]\n";
+        std::cerr << "usage: sightline_bench generate|tcp|udp [options] (see the comment at the top of bench/sightline_bench.cpp)\n";
         return 2;
     }
     std::string cmd = argv[1];
     po::options_description d("Options");
     std::uint64_t lines = 2'000'000, seed = 42;
-    std::string out;
-    d.add_options()("lines", po::value(&lines), "lines to generate")("out", po::value(&out), "output file")(
-        "seed", po::value(&seed), "random seed");
+    std::string out, host = "127.0.0.1";
+    int port = 0, connections = 1, per_datagram = 1;
+    double rate = 0;
+    d.add_options()("lines", po::value(&lines), "lines to generate or send")("out", po::value(&out), "output file")(
+        "seed", po::value(&seed), "random seed")("host", po::value(&host), "destination address")(
+        "port", po::value(&port), "destination port")("connections", po::value(&connections), "TCP connections")(
+        "rate", po::value(&rate), "lines per second in total (0: unlimited)")(
+        "lines-per-datagram", po::value(&per_datagram), "lines in each UDP datagram");
     po::variables_map vm;
     try {
         po::store(po::parse_command_line(argc - 1, argv + 1, d), vm);
@@ -72,6 +240,13 @@ int main(int argc, char** argv) {
             return 2;
         }
         return generate(lines, out, seed);
+    }
+    if (cmd == "tcp" || cmd == "udp") {
+        if (port <= 0 || port > 65535 || connections < 1 || per_datagram < 1) {
+            std::cerr << "sightline_bench " << cmd << ": --port 1..65535, --connections >= 1, --lines-per-datagram >= 1\n";
+            return 2;
+        }
+        return cmd == "tcp" ? send_tcp(host, port, lines, connections, rate) : send_udp(host, port, lines, rate, per_datagram);
     }
     std::cerr << "sightline_bench: unknown command " << cmd << "\n";
     return 2;

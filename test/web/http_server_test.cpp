@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -253,6 +254,11 @@ public:
         return {r.ec, std::move(out)};
     }
 
+    void close() {
+        error_code ignored;
+        stream_.socket().close(ignored);
+    }
+
     /// One read_some: the bytes that arrive next, or why none did.
     op_result read_some(std::string& into) {
         char chunk[4096];
@@ -292,6 +298,11 @@ std::string error_of(const http_response& res) {
     auto it = o.find("error");
     BOOST_TEST_REQUIRE((it != o.end() && it->value().is_string()), "no \"error\" string in: " << res.body());
     return std::string(it->value().as_string());
+}
+
+/// Whole milliseconds since `t0`.
+long long ms_since(steady::time_point t0) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - t0).count();
 }
 
 bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
@@ -384,11 +395,9 @@ void expect_upgrade_refused(const test_server& s, std::string_view target, const
     ws_client c(s.endpoint());
     websocket::response_type res;
     auto ec = c.open(s.host(), target, extra, res);
-    BOOST_TEST(ec == websocket::error::upgrade_declined, "upgrade: " << ec.message());
+    BOOST_TEST((ec == websocket::error::upgrade_declined), "upgrade: " << ec.message());
     BOOST_TEST(res.result_int() == status);
-    BOOST_TEST(res[http::field::content_type] == "application/json");
-    auto body = json::parse(res.body());
-    BOOST_TEST(body == json::value({{"error", message}}));
+    BOOST_TEST(error_of(res) == message);
 }
 
 /// `{"type":"stats","seq":N,"pad":"xxx..."}` of `size` bytes.
@@ -541,7 +550,7 @@ BOOST_AUTO_TEST_CASE(head_stats_has_content_length_and_no_body) {
     c.connect_or_fail();
     BOOST_TEST_REQUIRE(!c.send("HEAD /stats HTTP/1.1\r\nHost: " + s.host() + "\r\nConnection: close\r\n\r\n"));
     auto [ec, raw] = c.read_to_end();
-    BOOST_TEST(ec == net::error::eof, "read: " << ec.message());
+    BOOST_TEST((ec == net::error::eof), "read: " << ec.message());
     // Everything the server sent is one header block: not a byte of body.
     auto end = raw.find("\r\n\r\n");
     BOOST_TEST_REQUIRE(end != std::string::npos, "no complete header in: " << raw);
@@ -714,9 +723,7 @@ BOOST_AUTO_TEST_CASE(third_concurrent_connection_gets_503_when_max_sessions_is_2
     // The two admitted clients are unaffected.
     BOOST_TEST(second.get("/stats").body() == stats_bytes);
     // Once one leaves, a newcomer is admitted.
-    {
-        http_client gone = std::move(first);
-    }
+    first.close();
     BOOST_TEST_REQUIRE(wait_until([&] { return s.sessions() == 1; }), "sessions: " << s.sessions());
     auto res = fetch(s, "/health");
     BOOST_TEST(res.result_int() == 200u);
@@ -730,11 +737,11 @@ BOOST_AUTO_TEST_CASE(half_a_request_line_is_disconnected_after_the_request_timeo
     BOOST_TEST_REQUIRE(!c.send("GET /sta"));
     std::string got;
     auto r = c.read_some(got);
-    auto elapsed = steady::now() - t0;
-    BOOST_TEST(r.ec == net::error::eof, "read: " << r.ec.message());
+    auto elapsed_ms = ms_since(t0);
+    BOOST_TEST((r.ec == net::error::eof), "read: " << r.ec.message());
     BOOST_TEST(got.empty(), "answered: " << got);
-    BOOST_TEST(elapsed >= 200ms);
-    BOOST_TEST(elapsed < 3s);
+    BOOST_TEST(elapsed_ms >= 200);  // t0 was taken before the server's clock started
+    BOOST_TEST(elapsed_ms < 3000);
     BOOST_TEST(wait_until([&] { return s.sessions() == 0; }));
     BOOST_TEST(fetch(s, "/live").result_int() == 200u);
 }
@@ -747,11 +754,11 @@ BOOST_AUTO_TEST_CASE(idle_keep_alive_connection_is_closed_after_the_keep_alive_t
     auto t0 = steady::now();
     std::string got;
     auto r = c.read_some(got);
-    auto elapsed = steady::now() - t0;
-    BOOST_TEST(r.ec == net::error::eof, "read: " << r.ec.message());
+    auto elapsed_ms = ms_since(t0);
+    BOOST_TEST((r.ec == net::error::eof), "read: " << r.ec.message());
     BOOST_TEST(got.empty(), "unexpected bytes: " << got);
-    BOOST_TEST(elapsed >= 100ms);  // the server's clock started as it wrote the answer
-    BOOST_TEST(elapsed < 3s);
+    BOOST_TEST(elapsed_ms >= 100);  // the server's clock started as it wrote the answer
+    BOOST_TEST(elapsed_ms < 3000);
 }
 
 // BUG: src/web/http_server.cpp arms the whole second (and later) request of a keep-alive
@@ -769,9 +776,9 @@ BOOST_AUTO_TEST_CASE(stalled_second_request_on_a_keep_alive_connection_is_cut_at
     BOOST_TEST_REQUIRE(!c.send("GET /sta"));
     std::string got;
     auto r = c.read_some(got);  // gives up after op_limit (3 s) with a timeout
-    auto elapsed = steady::now() - t0;
-    BOOST_TEST(r.ec == net::error::eof, "read: " << r.ec.message());
-    BOOST_TEST(elapsed < 2s);
+    auto elapsed_ms = ms_since(t0);
+    BOOST_TEST((r.ec == net::error::eof), "read: " << r.ec.message());
+    BOOST_TEST(elapsed_ms < 2000);
 }
 
 BOOST_AUTO_TEST_CASE(ws_upgrade_sends_hello_then_published_frames_in_order) {
@@ -820,7 +827,7 @@ BOOST_AUTO_TEST_CASE(ws_upgrade_needs_the_token_by_header_or_query) {
     {
         ws_client c(s.endpoint());
         websocket::response_type res;
-        BOOST_TEST(c.open(s.host(), "/ws", {}, res) == websocket::error::upgrade_declined);
+        BOOST_TEST((c.open(s.host(), "/ws", {}, res) == websocket::error::upgrade_declined));
         BOOST_TEST(std::string(res[http::field::www_authenticate]) == "Bearer");
     }
     {
@@ -888,8 +895,9 @@ BOOST_AUTO_TEST_CASE(ws_client_that_never_reads_is_closed_after_max_behind_and_a
         if (s.hub().clients() == 1) slow_closed_after = steady::now() - start;
     }
     BOOST_TEST_REQUIRE(slow_closed_after.has_value(), "slow client still connected after " << frames.size() << " frames");
-    BOOST_TEST(*slow_closed_after >= 300ms);
-    BOOST_TEST(*slow_closed_after < 3s);
+    auto closed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(*slow_closed_after).count();
+    BOOST_TEST(closed_ms >= 300);
+    BOOST_TEST(closed_ms < 3000);
     // The reader keeps receiving after the slow client is gone.
     for (int i = 0; i < 20 && in_time(); ++i) publish();
     const auto deadline = steady::now() + 2s;
@@ -922,8 +930,8 @@ BOOST_AUTO_TEST_CASE(ws_client_that_never_reads_is_closed_after_max_behind_and_a
         }
         late.push_back(beast::buffers_to_string(buffer.data()));
     }
-    BOOST_TEST(slow_end != error_code{});
-    BOOST_TEST(slow_end != beast::error::timeout, "slow client: " << slow_end.message());
+    BOOST_TEST(bool(slow_end), "the slow client read everything without an error");
+    BOOST_TEST((slow_end != beast::error::timeout), "slow client: " << slow_end.message());
     BOOST_TEST_REQUIRE(!late.empty());
     BOOST_TEST(json::parse(late.front()).at("type") == "hello");
     BOOST_TEST(late.size() - 1 < frames.size(), "the slow client lost no frame");

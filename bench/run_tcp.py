@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""TCP ingestion benchmark: sightline_bench tcp -> Sightline (tagger -> tag_router ->
+3 file sinks, metrics on) -> files, with 0 and with 100 WebSocket clients connected,
+alternating, several rounds. A round counts only when the sinks hold every byte sent.
+
+Usage: bench/run_tcp.py BUILD_DIR [--lines N] [--connections C] [--rounds R]
+Prints one line per round and a Markdown table of medians (min, max).
+"""
+import argparse
+import json
+import os
+import selectors
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "integration"))
+from harness import WebSocket, count_lines, free_port, http, wait_until  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def proc_cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def peak_rss_mib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class WebSocketCrowd:
+    """N clients that keep reading every frame until stopped; counts stats frames."""
+
+    def __init__(self, port, n):
+        self.clients = [WebSocket(port) for _ in range(n)]
+        self.frames = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        sel = selectors.DefaultSelector()
+        for c in self.clients:
+            c.s.setblocking(False)
+            sel.register(c.s, selectors.EVENT_READ)
+        while not self.stop.is_set():
+            for key, _ in sel.select(timeout=0.2):
+                try:
+                    data = key.fileobj.recv(1 << 20)
+                except BlockingIOError:
+                    continue
+                # Each stats frame carries this prefix once.
+                self.frames += data.count(b'{"type":"stats"')
+
+    def close(self):
+        self.stop.set()
+        self.thread.join(5)
+        for c in self.clients:
+            c.close()
+
+
+def one_round(exe, loadgen, lines, connections, ws_clients):
+    work = tempfile.mkdtemp(prefix="sl-bench-tcp-")
+    tport, hport = free_port(), free_port()
+    cfg = json.load(open(os.path.join(HERE, "tcp.json")))
+    cfg["sources"][0]["listen"] = f"127.0.0.1:{tport}"
+    cfg["http"]["listen"] = f"127.0.0.1:{hport}"
+    json.dump(cfg, open(os.path.join(work, "config.json"), "w"))
+    p = subprocess.Popen([exe, "--config", "config.json", "--log-level", "warn"], cwd=work,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    crowd = None
+    try:
+        assert wait_until(lambda: http(hport, "/live", timeout=1)[0] == 200, 15), "server did not start"
+        if ws_clients:
+            crowd = WebSocketCrowd(hport, ws_clients)
+            assert wait_until(lambda: json.loads(http(hport, "/stats")[2])["system"]["websocket_clients"] == ws_clients, 15)
+        cpu0 = proc_cpu_seconds(p.pid)
+        t0 = time.time()
+        r = subprocess.run([loadgen, "tcp", "--port", str(tport), "--lines", str(lines),
+                            "--connections", str(connections)], capture_output=True, text=True, timeout=600)
+        sent = json.loads(r.stdout)
+        assert sent["lines"] == lines and sent["failed_connections"] == 0, sent
+        files = [os.path.join(work, f) for f in ("errors.log", "warnings.log", "rest.log")]
+
+        def all_there():
+            return sum(os.path.getsize(f) for f in files if os.path.exists(f)) == sent["bytes"]
+        assert wait_until(all_there, 120, 0.005), "sinks never held every byte sent"
+        elapsed = time.time() - t0
+        cpu = proc_cpu_seconds(p.pid) - cpu0
+        got = sum(count_lines(f) for f in files)
+        assert got == lines, f"sinks hold {got} lines, sent {lines}"
+        return {"lines_per_s": lines / elapsed, "mb_per_s": sent["bytes"] / elapsed / 1e6,
+                "cpu_s_per_m": cpu / (lines / 1e6), "peak_rss_mib": peak_rss_mib(p.pid),
+                "ws_frames": crowd.frames if crowd else 0}
+    finally:
+        if crowd:
+            crowd.close()
+        p.terminate()
+        p.wait(30)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("build_dir")
+    ap.add_argument("--lines", type=int, default=10_000_000)
+    ap.add_argument("--connections", type=int, default=4)
+    ap.add_argument("--rounds", type=int, default=3)
+    a = ap.parse_args()
+    exe = os.path.join(a.build_dir, "sightline")
+    loadgen = os.path.join(a.build_dir, "sightline_bench")
+    results = {0: [], 100: []}
+    for r in range(a.rounds):
+        for ws in (0, 100):  # alternate so drift hits both alike
+            subprocess.run(["sync"])
+            res = one_round(exe, loadgen, a.lines, a.connections, ws)
+            results[ws].append(res)
+            print(f"round {r + 1}, {ws:3d} ws clients: {res['lines_per_s']:,.0f} lines/s, {res['mb_per_s']:.0f} MB/s, "
+                  f"{res['cpu_s_per_m']:.3f} CPU s/M, peak RSS {res['peak_rss_mib']:.0f} MiB, "
+                  f"{res['ws_frames']} stats frames received", flush=True)
+    print()
+    print("| scenario | lines/s (median) | min | max | MB/s | CPU s / M lines | peak RSS MiB |")
+    print("|---|---|---|---|---|---|---|")
+    med = {}
+    for ws, rows in results.items():
+        lps = [x["lines_per_s"] for x in rows]
+        med[ws] = statistics.median(lps)
+        mid = min(rows, key=lambda x: abs(x["lines_per_s"] - med[ws]))
+        print(f"| tcp x{a.connections} -> tagger -> router -> 3 files, {ws} WebSocket clients | {med[ws]:,.0f} | "
+              f"{min(lps):,.0f} | {max(lps):,.0f} | {mid['mb_per_s']:.0f} | {mid['cpu_s_per_m']:.3f} | "
+              f"{max(x['peak_rss_mib'] for x in rows):.0f} |")
+    print(f"\nthroughput change with 100 WebSocket clients: {100 * (med[100] - med[0]) / med[0]:+.1f} %")
+
+
+if __name__ == "__main__":
+    main()
