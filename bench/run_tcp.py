@@ -117,8 +117,8 @@ def main():
     ap.add_argument("--connections", type=int, default=4)
     ap.add_argument("--rounds", type=int, default=3)
     a = ap.parse_args()
-    exe = os.path.join(a.build_dir, "sightline")
-    loadgen = os.path.join(a.build_dir, "sightline_bench")
+    exe = os.path.abspath(os.path.join(a.build_dir, "sightline"))
+    loadgen = os.path.abspath(os.path.join(a.build_dir, "sightline_bench"))
     results = {0: [], 100: []}
     for r in range(a.rounds):
         for ws in (0, 100):  # alternate so drift hits both alike

@@ -131,7 +131,10 @@ pipeline::pipeline(net::io_context& ioc, pipeline_config cfg) : cfg_(std::move(c
                                                   n.ports.size()));
         consumers[n.id()] = stages_.back().get();
     }
-    for (const auto& c : cfg_.sources) sources_.push_back(make_source(ioc, c));
+    for (const auto& c : cfg_.sources) {
+        sources_.push_back(make_source(ioc, c));
+        sources_.back()->set_running(true);  // bound and listening (or open) from here on
+    }
 
     // Wire edges; every producer is counted by its consumers so drain knows when to end.
     std::size_t next_stage = 0, next_source = 0;
@@ -160,10 +163,7 @@ void pipeline::start(std::function<void()> on_drained) {
     };
     for (auto& s : sinks_) s->start(sink_done);
     for (auto& s : stages_) s->start();
-    for (auto& s : sources_) {
-        s->set_running(true);
-        s->start([src = s.get()] { src->set_running(false); });
-    }
+    for (auto& s : sources_) s->start([src = s.get()] { src->set_running(false); });
     running_ = true;
     json::array ids;
     for (const auto& s : stages_) ids.emplace_back(s->id());

@@ -102,6 +102,7 @@ net::awaitable<void> http_server::session(tcp::socket socket) {
             break;
         }
         auto req = parser.release();
+        if (req.target().empty() || req.target().front() != '/') req.target(origin_form(req.target()));
         std::string_view target = req.target();
         if (websocket::is_upgrade(req) && target.substr(0, target.find('?')) == "/ws") {
             std::optional<http_response> refusal;

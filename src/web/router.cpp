@@ -1,6 +1,8 @@
 #include "sightline/web/router.hpp"
 
 #include <boost/json/serialize.hpp>
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -98,6 +100,18 @@ bool origin_ok(const http_request& req, const api_context& ctx) {
 
 http_response error_response(http::status status, std::string_view message, unsigned version) {
     return make(status, version, json_type, json::serialize(json::object{{"error", message}}));
+}
+
+std::string origin_form(std::string_view target) {
+    for (std::string_view scheme : {"http://", "https://"}) {
+        if (target.size() >= scheme.size() &&
+            std::equal(scheme.begin(), scheme.end(), target.begin(),
+                       [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); })) {
+            auto slash = target.find('/', scheme.size());
+            return slash == std::string_view::npos ? std::string("/") : std::string(target.substr(slash));
+        }
+    }
+    return std::string(target);
 }
 
 std::optional<std::map<std::string, std::string>> parse_query(std::string_view target) {

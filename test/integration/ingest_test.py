@@ -349,4 +349,45 @@ def slow_sink_pushes_back_on_tcp_senders_and_memory_stays_bounded():
         svc.kill()
 
 
+@cases.run
+def sighup_reopens_file_sinks_for_logrotate():
+    tport = free_port()
+    svc = Service(EXE, routed(tport))
+    try:
+        svc.wait_tcp(tport)
+        send = lambda text: (lambda s: (s.sendall(text), s.close()))(socket.create_connection(("127.0.0.1", tport)))
+        send(b"INFO one\n")
+        assert wait_until(lambda: count_lines(svc.path("rest.log")) == 1, 10)
+        os.rename(svc.path("rest.log"), svc.path("rest.log.1"))
+        svc.p.send_signal(signal.SIGHUP)
+        assert wait_until(lambda: '"sink_reopened"' in svc.stderr(), 10), svc.stderr()[-500:]
+        send(b"INFO two\n")
+        assert wait_until(lambda: count_lines(svc.path("rest.log")) == 1, 10)
+        assert open(svc.path("rest.log.1"), "rb").read() == b"INFO one\n"
+        assert open(svc.path("rest.log"), "rb").read() == b"INFO two\n"
+        assert svc.stop() == 0
+    finally:
+        svc.kill()
+
+
+@cases.run
+def second_sigterm_during_shutdown_exits_at_once_with_1():
+    tport = free_port()
+    svc = Service(EXE, routed(tport, shutdown_timeout_ms=20000))
+    try:
+        svc.wait_tcp(tport)
+        held = socket.create_connection(("127.0.0.1", tport))  # keeps the graceful shutdown waiting
+        held.sendall(b"INFO x\n")
+        svc.p.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        assert svc.p.poll() is None, "exited although a peer was still connected"
+        t0 = time.time()
+        svc.p.send_signal(signal.SIGTERM)
+        svc.p.wait(5)
+        assert svc.p.returncode == 1 and time.time() - t0 < 2, svc.p.returncode
+        held.close()
+    finally:
+        svc.kill()
+
+
 sys.exit(cases.finish())

@@ -46,6 +46,10 @@ http_response error_response(http::status status, std::string_view message, unsi
 /// methods, 404 for unknown paths, 400 for bad query values.
 http_response handle_request(const http_request& req, const api_context& ctx);
 
+/// The origin form of a request target: "http://host:8000/stats?x" -> "/stats?x"
+/// (RFC 9112 3.2.2: servers accept the absolute form too); other targets unchanged.
+std::string origin_form(std::string_view target);
+
 /// The query parameters of a target ("/trace?limit=5" -> {limit: 5}); nullopt when an
 /// escape is malformed.
 std::optional<std::map<std::string, std::string>> parse_query(std::string_view target);
