@@ -19,11 +19,6 @@ auto log_exit(const char* what) {
     };
 }
 
-/// Decrements the session count however the session ends.
-struct session_guard {
-    std::atomic<std::size_t>& n;
-    ~session_guard() { --n; }
-};
 }  // namespace
 
 http_server::http_server(net::io_context& ioc, tcp::endpoint listen, api_context ctx, broadcaster& hub, http_limits limits)
@@ -74,8 +69,11 @@ net::awaitable<void> http_server::accept_loop() {
 
 net::awaitable<void> http_server::session(tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
-    session_guard guard{sessions_};
-    if (++sessions_ > limits_.max_sessions) {
+    // The slot is held by whoever serves the connection: this coroutine, or the
+    // WebSocket session it becomes, so WebSocket clients count against the cap too.
+    ++sessions_;
+    std::shared_ptr<void> slot(nullptr, [self = shared_from_this()](void*) { --self->sessions_; });
+    if (sessions_ > limits_.max_sessions) {
         auto res = error_response(http::status::service_unavailable, "too many connections", 11);
         res.keep_alive(false);
         stream.expires_after(std::chrono::seconds(2));
@@ -87,8 +85,15 @@ net::awaitable<void> http_server::session(tcp::socket socket) {
         http::request_parser<http::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
         parser.body_limit(limits_.max_body_bytes);
-        // Idle between requests may last the keep-alive timeout; a started request must finish in time.
-        stream.expires_after(first ? limits_.request_timeout : limits_.keep_alive_timeout);
+        // Idle between requests may last the keep-alive timeout; once a request has
+        // started (its first byte is here) it must be complete within the request timeout.
+        if (!first && buffer.size() == 0) {
+            stream.expires_after(limits_.keep_alive_timeout);
+            auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_aw_ec);
+            if (ec) break;
+            buffer.commit(n);
+        }
+        stream.expires_after(limits_.request_timeout);
         auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_aw_ec);
         if (ec == http::error::end_of_stream || ec == beast::error::timeout || is_benign(ec)) break;
         if (ec) {
@@ -122,7 +127,7 @@ net::awaitable<void> http_server::session(tcp::socket socket) {
             auto hello = std::make_shared<const std::string>(
                 R"({"type":"hello","pipeline":)" + *ctx_.pipeline_json + R"(,"snapshot":)" + *snap->stats_frame + "}");
             stream.expires_never();
-            std::make_shared<websocket_session>(std::move(stream), std::move(hello), limits_.ws_max_behind)
+            std::make_shared<websocket_session>(std::move(stream), std::move(hello), limits_.ws_max_behind, slot)
                 ->start(std::move(req), hub_);
             co_return;
         }

@@ -6,8 +6,12 @@
 namespace sightline {
 
 websocket_session::websocket_session(beast::tcp_stream stream, std::shared_ptr<const std::string> hello,
-                                     std::chrono::milliseconds max_behind)
-    : ws_(std::move(stream)), hello_(std::move(hello)), wake_(ws_.get_executor()), max_behind_(max_behind) {}
+                                     std::chrono::milliseconds max_behind, std::shared_ptr<void> slot)
+    : ws_(std::move(stream)),
+      hello_(std::move(hello)),
+      wake_(ws_.get_executor()),
+      max_behind_(max_behind),
+      slot_(std::move(slot)) {}
 
 void websocket_session::start(http_request req, broadcaster& hub) {
     net::co_spawn(ws_.get_executor(), [self = shared_from_this(), req = std::move(req), hub = &hub]() mutable {

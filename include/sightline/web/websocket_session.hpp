@@ -20,8 +20,9 @@ public:
     static constexpr std::size_t max_queued_frames = 64;
     static constexpr std::size_t max_message_bytes = 64 * 1024;
 
+    /// `slot` is held for the session's life (it counts against the server's session cap).
     websocket_session(beast::tcp_stream stream, std::shared_ptr<const std::string> hello,
-                      std::chrono::milliseconds max_behind);
+                      std::chrono::milliseconds max_behind, std::shared_ptr<void> slot = {});
     /// Completes the upgrade for `req` and runs until the client goes away.
     void start(http_request req, broadcaster& hub);
     /// Queues a frame (any thread).
@@ -39,6 +40,7 @@ private:
     bool closed_ = false;
     std::uint64_t dropped_frames_ = 0;
     std::chrono::milliseconds max_behind_;
+    std::shared_ptr<void> slot_;
     /// Since when the client has been dropping frames (unset while it keeps up).
     std::optional<std::chrono::steady_clock::time_point> behind_since_;
 };
