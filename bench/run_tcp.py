@@ -121,7 +121,8 @@ def main():
     loadgen = os.path.abspath(os.path.join(a.build_dir, "sightline_bench"))
     results = {0: [], 100: []}
     for r in range(a.rounds):
-        for ws in (0, 100):  # alternate so drift hits both alike
+        # ABBA order: whatever drifts between runs (writeback, the host) hits both alike.
+        for ws in ((0, 100) if r % 2 == 0 else (100, 0)):
             subprocess.run(["sync"])
             res = one_round(exe, loadgen, a.lines, a.connections, ws)
             results[ws].append(res)
