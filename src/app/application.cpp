@@ -160,9 +160,13 @@ std::unique_ptr<web_front> start_web(net::io_context& ioc, pipeline& p) {
     web->obs->set_system_extra([hub](json::object& system) { system["websocket_clients"] = hub->clients(); });
     web->obs->set_health_thresholds({p.config().health.stage_error_ratio, p.config().health.queue_fill,
                                      p.config().health.source_dropped_lines});
+    web->obs->set_feeds(p.traces(), p.errors());
     web->obs->on_snapshot([hub](const std::shared_ptr<const snapshot>& s) {
         if (s->health_frame) hub->publish(s->health_frame, false);
+        if (s->circuit_frame) hub->publish(s->circuit_frame, false);
         hub->publish(s->stats_frame, true);
+        if (s->trace_frame) hub->publish_traces(s->new_traces, s->trace_frame);
+        if (s->error_frame) hub->publish(s->error_frame, true);
     });
     api_context ctx;
     auto obs = web->obs;
@@ -172,6 +176,8 @@ std::unique_ptr<web_front> start_web(net::io_context& ioc, pipeline& p) {
     ctx.token = http_cfg.token;
     ctx.allowed_origins = http_cfg.allowed_origins;
     ctx.ready = [&p] { return p.running(); };
+    ctx.traces = p.traces();
+    ctx.errors = p.errors();
     http_limits limits;
     limits.ws_max_behind = std::chrono::milliseconds(http_cfg.ws_max_behind_ms);
     web->server = std::make_shared<http_server>(ioc, parse_endpoint(http_cfg.listen), std::move(ctx), web->hub, limits);

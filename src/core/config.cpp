@@ -74,6 +74,25 @@ const std::vector<param_spec>& dead_letter_params() {
     return p;
 }
 
+const std::vector<param_spec>& retry_params() {
+    static const std::vector<param_spec> p = {
+        {.name = "max_attempts", .type = param_type::integer, .default_value = 3,
+         .doc = "Attempts in all, the first included.", .min = 1, .max = 100},
+        {.name = "backoff_ms", .type = param_type::integer, .default_value = 100,
+         .doc = "Wait before the first retry; doubles each time.", .min = 0, .max = 600000}};
+    return p;
+}
+
+const std::vector<param_spec>& circuit_params() {
+    static const std::vector<param_spec> p = {
+        {.name = "failure_threshold", .type = param_type::integer, .default_value = 10,
+         .doc = "Failures within the window that open the circuit.", .min = 1},
+        {.name = "window_ms", .type = param_type::integer, .default_value = 10000, .doc = "The window.", .min = 1},
+        {.name = "cooldown_ms", .type = param_type::integer, .default_value = 5000,
+         .doc = "How long the circuit stays open before a probe.", .min = 1}};
+    return p;
+}
+
 const std::vector<param_spec>* find_schema(std::string_view kind, std::string_view type) {
     const auto* s = find_component_schema(kind, type);
     return s ? &s->params : nullptr;
@@ -166,7 +185,33 @@ void parse_components(const json::object& root, std::string_view key, std::strin
         std::initializer_list<std::string_view> reserved_without_next = {"type", "id"};
         // Sinks end the graph and routers name their edges in their own params: neither takes `next`.
         bool takes_next = kind != "sink" && !edges;
-        validate_params(obj, *schema, path, takes_next ? reserved_with_next : reserved_without_next, found);
+        std::initializer_list<std::string_view> processor_keys = {"type", "id", "next", "retry", "circuit"};
+        std::initializer_list<std::string_view> router_keys = {"type", "id", "retry", "circuit"};
+        validate_params(obj, *schema, path,
+                        kind == "processor" ? (takes_next ? processor_keys : router_keys)
+                                            : (takes_next ? reserved_with_next : reserved_without_next),
+                        found);
+        if (kind == "processor") {
+            // Policies every processor may have, validated like parameters.
+            for (auto [key, params] : {std::pair{"retry", &retry_params()}, {"circuit", &circuit_params()}}) {
+                auto it = obj.find(key);
+                if (it == obj.end()) continue;
+                std::string where = path_join(path, key);
+                if (!it->value().is_object()) {
+                    found.add(where, "expected object, got " + std::string(json_kind_name(it->value())));
+                    continue;
+                }
+                auto before = found.size();
+                validate_params(it->value().get_object(), *params, where, {}, found);
+                if (found.size() != before) continue;
+                auto eff = effective_params(it->value().get_object(), *params);
+                auto num = [&](const char* n) { return eff.at(n).to_number<std::int64_t>(); };
+                if (std::string_view(key) == "retry")
+                    c.retry = retry_policy{num("max_attempts"), num("backoff_ms")};
+                else
+                    c.circuit = circuit_policy{num("failure_threshold"), num("window_ms"), num("cooldown_ms")};
+            }
+        }
         if (auto next = obj.find("next"); takes_next && next != obj.end()) {
             const auto& v = next->value();
             if (v.is_string()) {
@@ -180,7 +225,8 @@ void parse_components(const json::object& root, std::string_view key, std::strin
             }
         }
         for (const auto& kv : obj)
-            if (kv.key() != "type" && kv.key() != "id" && kv.key() != "next") c.given[kv.key()] = kv.value();
+            if (kv.key() != "type" && kv.key() != "id" && kv.key() != "next" && kv.key() != "retry" && kv.key() != "circuit")
+                c.given[kv.key()] = kv.value();
         c.params = effective_params(obj, *schema);
         c.valid = found.size() == problems_before;
         out.push_back(std::move(c));

@@ -14,6 +14,16 @@ void line_batch::make_bytes_unique() {
     if (bytes.use_count() != 1) bytes = std::make_shared<std::string>(*bytes);
 }
 
+line_batch line_batch::branch() const {
+    line_batch b;
+    b.bytes = bytes;
+    b.lines = lines;
+    b.end_of_stream = end_of_stream;
+    b.traces.reserve(traces.size());
+    for (const auto& t : traces) b.traces.push_back({t.index, std::make_shared<trace_record>(*t.record)});
+    return b;
+}
+
 std::uint64_t line_batch::content_bytes() const {
     std::uint64_t n = 0;
     for (const auto& l : lines) n += l.length;

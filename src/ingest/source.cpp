@@ -15,6 +15,7 @@ double source::paused_ms_total() const {
 }
 
 net::awaitable<void> source::deliver(line_batch batch) {
+    sample(batch);
     bool full = false;
     for (auto* t : targets_)
         if (t->queued() >= t->capacity()) full = true;

@@ -111,8 +111,9 @@ net::awaitable<void> udp_source::run() {
         if (batch.empty()) continue;
         const auto n = batch.size();
         metrics.lines.add(n);
+        sample(batch);
         for (std::size_t t = 0; t < targets_.size(); ++t) {
-            line_batch copy = t + 1 < targets_.size() ? batch : std::move(batch);
+            line_batch copy = t + 1 < targets_.size() ? batch.branch() : std::move(batch);
             if (!targets_[t]->try_send(std::move(copy)))
                 metrics.dropped[static_cast<std::size_t>(drop_reason::backpressure)].add(n);
         }

@@ -115,6 +115,41 @@ std::shared_ptr<const snapshot> observer::build() {
     json::object frame{{"type", "stats"}, {"seq", s->seq}, {"timestamp", format_rfc3339(wall)},
                        {"stats", stats}, {"health", s->health}};
     s->stats_frame = std::make_shared<const std::string>(json::serialize(frame));
+    // Circuit state changes are pushed as they happen (at tick resolution).
+    json::object circuits;
+    for (const auto& kv : stats["processors"].as_object())
+        if (auto c = kv.value().as_object().find("circuit"); c != kv.value().as_object().end())
+            circuits[kv.key()] = c->value().as_object().at("state");
+    if (!circuits.empty() && circuits != previous_circuits_) {
+        s->circuit_frame = std::make_shared<const std::string>(
+            json::serialize(json::object{{"type", "circuit"}, {"timestamp", format_rfc3339(wall)}, {"stages", circuits}}));
+        previous_circuits_ = circuits;
+    }
+    // New traces and errors, batched into one message each.
+    auto take = [](const auto& log, std::uint64_t& seen) {
+        auto total = log.total();
+        if (total > seen + max_pushed_per_tick) seen = total - max_pushed_per_tick;
+        auto [items, next] = log.since(seen, max_pushed_per_tick);
+        seen = next;
+        return std::move(items);
+    };
+    if (traces_) {
+        auto fresh = take(*traces_, traces_seen_);
+        if (!fresh.empty()) {
+            json::array list;
+            for (const auto& t : fresh) list.emplace_back(t->to_json());
+            s->trace_frame = std::make_shared<const std::string>(json::serialize(json::object{{"type", "trace"}, {"traces", std::move(list)}}));
+            s->new_traces = std::make_shared<const std::vector<trace_ptr>>(std::move(fresh));
+        }
+    }
+    if (errors_) {
+        auto fresh = take(*errors_, errors_seen_);
+        if (!fresh.empty()) {
+            json::array list;
+            for (const auto& e : fresh) list.emplace_back(e.to_json());
+            s->error_frame = std::make_shared<const std::string>(json::serialize(json::object{{"type", "error"}, {"errors", std::move(list)}}));
+        }
+    }
     previous_stats_ = stats;
     s->stats = std::move(stats);
     return s;

@@ -36,7 +36,7 @@ net::awaitable<std::optional<line_batch>> batch_consumer::next_batch() {
 
 net::awaitable<void> send_to_all(const std::vector<batch_consumer*>& targets, line_batch batch) {
     for (std::size_t t = 0; t < targets.size(); ++t) {
-        line_batch copy = t + 1 < targets.size() ? batch : std::move(batch);
+        line_batch copy = t + 1 < targets.size() ? batch.branch() : std::move(batch);
         co_await targets[t]->send(std::move(copy));
     }
 }

@@ -1,5 +1,6 @@
 #include "sightline/pipeline/batch_runner.hpp"
 
+#include <chrono>
 #include <exception>
 #include <stdexcept>
 
@@ -30,15 +31,27 @@ void batch_runner::run(processor& p, line_batch in, batch_result& out) {
     out.lines_out = out.errors = 0;
     out.dropped.fill(0);
     out.failures.clear();
+    out.finished_traces.clear();
     in_ = &in;
     out_ = &out;
 
     line_context c;
     c.runner_ = this;
+    auto next_trace = in.traces.begin();
     for (std::size_t i = 0; i < in.size(); ++i) {
         c.text_ = in.text(i);
         c.tag_ = in.lines[i].tag;
         c.outcome_ = line_context::outcome::none;
+        // Sampled lines are timed one by one; the others cost nothing extra.
+        trace_ptr record;
+        std::chrono::steady_clock::time_point t0;
+        if (next_trace != in.traces.end() && next_trace->index == i) {
+            record = std::move(next_trace->record);
+            ++next_trace;
+            c.traced_ = true;
+            traced_emits_.clear();
+            t0 = std::chrono::steady_clock::now();
+        }
         try {
             p.process(c);
             if (c.outcome_ == line_context::outcome::none) drop(c, drop_reason::no_output);
@@ -48,6 +61,11 @@ void batch_runner::run(processor& p, line_batch in, batch_result& out) {
         } catch (...) {
             if (c.outcome_ == line_context::outcome::none) fail(c, "unknown exception", "exception");
         }
+        if (record) {
+            double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+            finish_trace(c, std::move(record), us);
+            c.traced_ = false;
+        }
     }
     // Ports that took no line must not keep the input buffer alive.
     for (auto& b : out.ports)
@@ -56,12 +74,41 @@ void batch_runner::run(processor& p, line_batch in, batch_result& out) {
     out_ = nullptr;
 }
 
+void batch_runner::finish_trace(line_context& c, trace_ptr record, double duration_us) {
+    switch (c.outcome_) {
+    case line_context::outcome::emitted:
+        for (std::size_t k = 0; k < traced_emits_.size(); ++k) {
+            auto [port, index] = traced_emits_[k];
+            // A line emitted to several ports continues as one trace per branch.
+            auto branch = k + 1 < traced_emits_.size() ? std::make_shared<trace_record>(*record) : record;
+            const auto& route = port_routes_[port];
+            branch->add(stage_id_, route.empty() ? "emit" : "route", duration_us, route);
+            out_->ports[port].traces.push_back({index, std::move(branch)});
+        }
+        break;
+    case line_context::outcome::dropped:
+        record->add(stage_id_, "drop", duration_us, {}, std::string(drop_reason_));
+        record->outcome = "dropped";
+        record->outcome_detail = std::string(drop_reason_);
+        out_->finished_traces.push_back(std::move(record));
+        break;
+    case line_context::outcome::failed:
+        // The stage decides what comes next (retry or error); the step is written now.
+        record->add(stage_id_, "error", duration_us, {}, fail_message_);
+        out_->failures.back().trace = std::move(record);
+        break;
+    case line_context::outcome::none:
+        break;
+    }
+}
+
 void batch_runner::emit(line_context& c, std::size_t port) {
     if (port >= port_count_) throw std::out_of_range("processor emitted to port " + std::to_string(port));
     if (c.outcome_ == line_context::outcome::dropped || c.outcome_ == line_context::outcome::failed) return;
     if (c.outcome_ == line_context::outcome::none) ++out_->lines_out;
     c.outcome_ = line_context::outcome::emitted;
     auto& b = out_->ports[port];
+    if (c.traced_) traced_emits_.emplace_back(port, static_cast<std::uint32_t>(b.lines.size()));
     if (owns_[port]) {
         b.append(c.text_, c.tag_);
         return;
@@ -76,6 +123,7 @@ void batch_runner::emit_text(line_context& c, std::string_view text, std::size_t
     if (c.outcome_ == line_context::outcome::none) ++out_->lines_out;
     c.outcome_ = line_context::outcome::emitted;
     if (!owns_[port]) own_port(port);
+    if (c.traced_) traced_emits_.emplace_back(port, static_cast<std::uint32_t>(out_->ports[port].lines.size()));
     out_->ports[port].append(text, c.tag_);
 }
 
@@ -95,13 +143,15 @@ void batch_runner::drop(line_context& c, drop_reason r) {
     if (c.outcome_ != line_context::outcome::none) return;
     c.outcome_ = line_context::outcome::dropped;
     ++out_->dropped[static_cast<std::size_t>(r)];
+    if (c.traced_) drop_reason_ = to_string(r);
 }
 
 void batch_runner::fail(line_context& c, std::string_view message, std::string_view error_type) {
     if (c.outcome_ != line_context::outcome::none) return;
     c.outcome_ = line_context::outcome::failed;
     ++out_->errors;
-    out_->failures.push_back({std::string(c.text_), std::string(message), std::string(error_type)});
+    out_->failures.push_back({std::string(c.text_), std::string(message), std::string(error_type), c.tag_, nullptr});
+    if (c.traced_) fail_message_ = std::string(message);
 }
 
 }  // namespace sightline

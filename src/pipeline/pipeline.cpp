@@ -10,6 +10,7 @@
 #include "sightline/ingest/udp_source.hpp"
 #include "sightline/observe/process_stats.hpp"
 #include "sightline/observe/stats_json.hpp"
+#include "sightline/observe/trace_sampler.hpp"
 
 namespace sightline {
 
@@ -114,9 +115,15 @@ pipeline::pipeline(net::io_context& ioc, pipeline_config cfg) : cfg_(std::move(c
     auto processors = make_processors(graph_, tags_, found);
     if (!found.empty()) throw config_error(std::move(found));
 
+    errors_ = std::make_unique<error_log>(static_cast<std::size_t>(cfg_.errors_capacity));
+    if (cfg_.trace.enabled) {
+        traces_ = std::make_unique<trace_store>(static_cast<std::size_t>(cfg_.trace.capacity));
+        sampler_ = std::make_shared<trace_sampler>(cfg_.trace.sample);
+    }
     std::map<std::string, batch_consumer*> consumers;
     for (const auto& c : cfg_.sinks) {
         sinks_.push_back(make_sink(ioc, c));
+        sinks_.back()->set_observers(traces_.get(), errors_.get());
         consumers[c.id] = sinks_.back().get();
     }
     if (cfg_.dead_letter_path) {
@@ -127,13 +134,21 @@ pipeline::pipeline(net::io_context& ioc, pipeline_config cfg) : cfg_(std::move(c
     }
     for (const auto& n : graph_.nodes) {
         if (n.kind() != "processor") continue;
-        stages_.push_back(std::make_shared<stage>(ioc, n.id(), n.config->type, std::move(processors.at(n.id())),
-                                                  n.ports.size()));
+        stage_options o;
+        o.id = n.id();
+        o.type = n.config->type;
+        o.proc = std::move(processors.at(n.id()));
+        for (const auto& port : n.ports) o.port_routes.push_back(port.route());
+        o.retry = n.config->retry;
+        o.circuit = n.config->circuit;
+        stages_.push_back(std::make_shared<stage>(ioc, std::move(o)));
+        stages_.back()->set_observers(traces_.get(), errors_.get());
         consumers[n.id()] = stages_.back().get();
     }
     for (const auto& c : cfg_.sources) {
         sources_.push_back(make_source(ioc, c));
-        sources_.back()->set_running(true);  // bound and listening (or open) from here on
+        sources_.back()->set_running(true);
+        sources_.back()->set_sampler(sampler_);  // bound and listening (or open) from here on
     }
 
     // Wire edges; every producer is counted by its consumers so drain knows when to end.
@@ -193,6 +208,9 @@ json::object pipeline::stats() const {
     for (const auto& s : stages_) {
         auto o = to_json(s->metrics, uptime);
         o["type"] = s->type();
+        o["retry_pending"] = s->retry_pending();
+        if (const auto* b = s->breaker())
+            o["circuit"] = {{"state", to_string(b->current())}, {"opens", b->opens()}, {"transitions", b->transitions()}};
         o["queued_batches"] = s->queued();
         o["queue_capacity"] = s->capacity();
         total_errors += s->metrics.errors.get();
@@ -241,6 +259,8 @@ json::object pipeline::stats() const {
 #ifdef SIGHTLINE_VERSION
     system["version"] = SIGHTLINE_VERSION;
 #endif
+    system["traces_recorded"] = traces_ ? traces_->total() : 0;
+    system["errors_recorded"] = errors_->total();
     if (bottleneck.empty())
         system["bottleneck_stage"] = nullptr;
     else

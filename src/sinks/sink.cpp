@@ -55,9 +55,16 @@ bool sink::account(const std::function<bool()>& write_op) {
     metrics.lines.add(writer_->lines_written() - written_before);
     metrics.bytes.add(writer_->bytes_written() - bytes_before);
     metrics.errors.add(writer_->lines_failed() - failed_before);
-    if (!ok)
+    if (!ok) {
         log::write_limited(write_error_limiter(), log::level::error, "sinks", "sink_write_failed",
                            {{"sink", id()}, {"error", writer_->last_error()}});
+        if (errors_) {
+            auto lost = writer_->lines_failed() - failed_before;
+            errors_->add({error_record::make(id(), "write failed: " + writer_->last_error() + " (" + std::to_string(lost) +
+                                                       " lines)",
+                                             "sink_write", "", 0)});
+        }
+    }
     return ok;
 }
 
@@ -84,6 +91,15 @@ net::awaitable<void> sink::run() {
     for (;;) {
         auto batch = co_await next_batch();
         if (!batch) break;
+        if (traces_ && !batch->traces.empty()) {
+            std::vector<trace_ptr> finished;
+            for (auto& t : batch->traces) {
+                t.record->add(id(), "sink");
+                t.record->outcome = id();
+                finished.push_back(std::move(t.record));
+            }
+            traces_->add(std::move(finished));
+        }
         if (!writer_) {
             metrics.lines.add(batch->size());
             metrics.bytes.add(batch->content_bytes() + batch->size());

@@ -178,10 +178,43 @@ http_response handle_request(const http_request& req, const api_context& ctx) {
     if (path == "/pipeline") return make(http::status::ok, v, json_type, *ctx.pipeline_json);
     if (path == "/trace" || path == "/errors") {
         if (auto bad = check_limit(*query)) return error_response(http::status::bad_request, *bad, v);
-        return make(http::status::ok, v, json_type, "[]");
+        std::size_t limit = query->count("limit") ? std::stoul(query->at("limit")) : 100;
+        auto arg = [&](const char* k) { return query->count(k) ? query->at(k) : std::string(); };
+        json::array list;
+        if (path == "/trace") {
+            for (const auto& k : *query)
+                if (k.first != "limit" && k.first != "stage" && k.first != "status" && k.first != "outcome" && k.first != "q")
+                    return error_response(http::status::bad_request,
+                                          "unknown filter \"" + k.first + "\" (known: limit, stage, status, outcome, q)", v);
+            static const std::vector<std::string> statuses = {"received", "emit", "drop", "route", "error", "retry", "sink"};
+            if (!arg("status").empty() && std::find(statuses.begin(), statuses.end(), arg("status")) == statuses.end())
+                return error_response(http::status::bad_request,
+                                      "status must be one of received, emit, drop, route, error, retry, sink", v);
+            if (ctx.traces)
+                for (const auto& t : ctx.traces->query({arg("stage"), arg("status"), arg("outcome"), arg("q")}, limit))
+                    list.emplace_back(t->to_json());
+        } else {
+            for (const auto& k : *query)
+                if (k.first != "limit" && k.first != "stage" && k.first != "type")
+                    return error_response(http::status::bad_request,
+                                          "unknown filter \"" + k.first + "\" (known: limit, stage, type)", v);
+            std::string stage = arg("stage"), type = arg("type");
+            if (ctx.errors)
+                for (const auto& e : ctx.errors->newest(limit, [&](const error_record& r) {
+                         return (stage.empty() || r.processor == stage) && (type.empty() || r.error_type == type);
+                     }))
+                    list.emplace_back(e.to_json());
+        }
+        return make(http::status::ok, v, json_type, json::serialize(list));
     }
-    if (path.substr(0, 7) == "/trace/")
-        return error_response(http::status::not_found, "unknown line_id \"" + std::string(path.substr(7)) + "\"", v);
+    if (path.substr(0, 7) == "/trace/") {
+        std::string id(path.substr(7));
+        std::uint64_t line_id = 0;
+        auto [p, ec] = std::from_chars(id.data(), id.data() + id.size(), line_id);
+        trace_ptr t = (ec == std::errc() && p == id.data() + id.size() && ctx.traces) ? ctx.traces->find(line_id) : nullptr;
+        if (!t) return error_response(http::status::not_found, "unknown line_id \"" + id + "\"", v);
+        return make(http::status::ok, v, json_type, json::serialize(t->to_json()));
+    }
     if (path == "/alerts") return make(http::status::ok, v, json_type, R"({"active":[],"history":[]})");
     if (path == "/ws") {
         auto res = error_response(http::status::upgrade_required, "/ws takes WebSocket upgrades only", v);

@@ -1,6 +1,9 @@
 #include "sightline/web/websocket_session.hpp"
 
+#include <boost/json/serialize.hpp>
+
 #include "sightline/core/log.hpp"
+#include "sightline/web/client_message.hpp"
 #include "sightline/web/broadcaster.hpp"
 
 namespace sightline {
@@ -30,6 +33,42 @@ void websocket_session::send(std::shared_ptr<const std::string> frame, bool drop
     net::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame), droppable]() mutable {
         self->enqueue(std::move(frame), droppable);
     });
+}
+
+void websocket_session::send_traces(std::shared_ptr<const std::vector<trace_ptr>> traces,
+                                    std::shared_ptr<const std::string> frame) {
+    net::post(ws_.get_executor(), [self = shared_from_this(), traces = std::move(traces), frame = std::move(frame)]() mutable {
+        if (!self->filter_) {
+            self->enqueue(std::move(frame), true);
+            return;
+        }
+        boost::json::array list;
+        for (const auto& t : *traces)
+            if (self->filter_->matches(*t)) list.emplace_back(t->to_json());
+        if (list.empty()) return;
+        self->enqueue(std::make_shared<const std::string>(
+                          boost::json::serialize(boost::json::object{{"type", "trace"}, {"traces", std::move(list)}})),
+                      true);
+    });
+}
+
+void websocket_session::on_message(std::string_view text) {
+    auto msg = parse_client_message(text);
+    boost::json::object reply;
+    if (auto* sub = std::get_if<subscribe_request>(&msg)) {
+        const auto& f = sub->filter;
+        if (f.stage.empty() && f.status.empty() && f.outcome.empty() && f.text.empty())
+            filter_.reset();
+        else
+            filter_ = f;
+        reply = {{"type", "subscribed"},
+                 {"filter", {{"stage", f.stage}, {"status", f.status}, {"outcome", f.outcome}, {"text", f.text}}}};
+    } else if (std::holds_alternative<ping_request>(msg)) {
+        reply = {{"type", "pong"}};
+    } else {
+        reply = {{"type", "invalid"}, {"error", std::get<invalid_message>(msg).error}};
+    }
+    enqueue(std::make_shared<const std::string>(boost::json::serialize(reply)), false);
 }
 
 void websocket_session::enqueue(std::shared_ptr<const std::string> frame, bool droppable) {
@@ -96,6 +135,7 @@ net::awaitable<void> websocket_session::run(http_request req, broadcaster* hub) 
     for (;;) {
         auto [rec, n] = co_await ws_.async_read(buffer, use_aw_ec);
         if (rec) break;  // closed, timed out, or a message over the limit
+        on_message(std::string_view(static_cast<const char*>(buffer.data().data()), buffer.size()));
         buffer.consume(buffer.size());
     }
     closed_ = true;

@@ -161,13 +161,13 @@ BOOST_AUTO_TEST_CASE(id_must_be_a_non_empty_string) {
 
 BOOST_AUTO_TEST_CASE(unknown_key_in_a_component_lists_its_keys) {
     BOOST_TEST(problems_of(R"({"processors": [{"type": "filter", "pattern": "a", "patern": "b"}]})") ==
-                   (strings{"processors[0].patern: unknown key (expected one of: type, id, next, pattern, regex, "
-                            "ignore_case, invert)"}),
+                   (strings{"processors[0].patern: unknown key (expected one of: type, id, next, retry, circuit, "
+                            "pattern, regex, ignore_case, invert)"}),
                boost::test_tools::per_element());
     // Routers name their edges in routes/default and sinks end the graph: no `next`.
     BOOST_TEST(problems_of(R"({"processors": [{"type": "tag_router", "default": "out", "next": "out"}],
                                "sinks": [{"type": "null", "id": "out", "next": "x"}]})") ==
-                   (strings{"processors[0].next: unknown key (expected one of: type, id, routes, default)",
+                   (strings{"processors[0].next: unknown key (expected one of: type, id, retry, circuit, routes, default)",
                             "sinks[0].next: unknown key (expected one of: type, id)"}),
                boost::test_tools::per_element());
 }

@@ -210,10 +210,21 @@ BOOST_AUTO_TEST_CASE(pipeline_returns_the_fixed_document) {
     BOOST_TEST(res.body() == pipeline_bytes);
 }
 
+BOOST_AUTO_TEST_CASE(unknown_trace_and_error_filters_are_refused) {
+    fixture f;
+    for (std::string_view target : {"/trace?other=x", "/errors?status=drop", "/trace?status=sideways"}) {
+        BOOST_TEST_CONTEXT("target " << target) {
+            auto res = f.get(std::string(target));
+            BOOST_TEST(status_of(res) == 400u);
+            BOOST_TEST(res.body().find("\"error\"") != std::string::npos);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(trace_and_errors_return_lists_and_accept_valid_limits) {
     fixture f;
     for (std::string_view path : {"/trace", "/errors"}) {
-        for (std::string_view query : {"", "?limit=1", "?limit=100", "?limit=10000", "?other=x&limit=5"}) {
+        for (std::string_view query : {"", "?limit=1", "?limit=100", "?limit=10000", "?stage=x&limit=5"}) {
             std::string target = std::string(path) + std::string(query);
             BOOST_TEST_CONTEXT("target " << target) {
                 auto res = f.get(target);

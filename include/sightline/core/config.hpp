@@ -10,6 +10,22 @@
 
 namespace sightline {
 
+/// A processor's `retry`: a failed line is tried again up to `max_attempts` times in
+/// all, `backoff_ms` apart (doubling each time).
+struct retry_policy {
+    std::int64_t max_attempts = 3;
+    std::int64_t backoff_ms = 100;
+};
+
+/// A processor's `circuit`: after `failure_threshold` failures within `window_ms` the
+/// circuit opens and lines go straight to the dead letter; after `cooldown_ms` one
+/// probe batch is let through, and a clean probe closes it.
+struct circuit_policy {
+    std::int64_t failure_threshold = 10;
+    std::int64_t window_ms = 10000;
+    std::int64_t cooldown_ms = 5000;
+};
+
 /// One source, processor or sink as configured.
 struct component_config {
     std::string kind;  // "source", "processor" or "sink"
@@ -23,6 +39,8 @@ struct component_config {
     boost::json::object given;
     /// Explicit `next` edges; nullopt means "the implicit next" (DESIGN.md §2).
     std::optional<std::vector<std::string>> next;
+    std::optional<retry_policy> retry;
+    std::optional<circuit_policy> circuit;
     /// False when the component itself had problems: it still takes part in the graph
     /// (so edges to it resolve and every other problem is found) but is never built.
     bool valid = true;

@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sightline/core/trace_record.hpp"
+
 namespace sightline {
 
 /// Interned tag of a line (see tag_table); 0 means "no tag yet".
@@ -23,6 +25,8 @@ struct line_ref {
 struct line_batch {
     std::shared_ptr<std::string> bytes = std::make_shared<std::string>();
     std::vector<line_ref> lines;
+    /// The sampled lines of this batch, by ascending index (usually empty).
+    std::vector<traced_line> traces;
     /// Set on the one message a producer sends last; carries no lines.
     bool end_of_stream = false;
 
@@ -39,6 +43,9 @@ struct line_batch {
     void make_bytes_unique();
     /// Total bytes of line content (newlines excluded).
     std::uint64_t content_bytes() const;
+    /// A copy for another branch of a fan-out: line positions copied, bytes shared,
+    /// trace records cloned (each branch writes its own path).
+    line_batch branch() const;
     /// The end-of-stream marker.
     static line_batch eos() {
         line_batch b;

@@ -9,6 +9,7 @@
 
 #include "sightline/core/log.hpp"
 #include "sightline/observe/metrics.hpp"
+#include "sightline/observe/trace_sampler.hpp"
 #include "sightline/pipeline/batch_consumer.hpp"
 
 namespace sightline {
@@ -38,6 +39,8 @@ public:
 
     source_metrics metrics;
 
+    /// Traces sampled lines from here on (null: tracing off).
+    void set_sampler(std::shared_ptr<const trace_sampler> s) { sampler_ = std::move(s); }
     /// True from start until the source has ended its stream.
     bool running() const { return running_.load(); }
     void set_running(bool r) { running_ = r; }
@@ -51,7 +54,13 @@ protected:
     /// wait logs `paused`; the last one to get through logs `resumed`, with how long.
     net::awaitable<void> deliver(line_batch batch);
 
+    /// Marks the sampled lines of a batch about to leave this source.
+    void sample(line_batch& batch) const {
+        if (sampler_) sampler_->mark(batch, id_);
+    }
+
     std::vector<batch_consumer*> targets_;
+    std::shared_ptr<const trace_sampler> sampler_;
 
 private:
     std::string id_;

@@ -5,9 +5,12 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "sightline/core/net.hpp"
+#include "sightline/observe/error_log.hpp"
 #include "sightline/observe/health.hpp"
+#include "sightline/observe/trace_store.hpp"
 #include "sightline/observe/rate_tracker.hpp"
 
 namespace sightline {
@@ -24,6 +27,14 @@ struct snapshot {
     std::shared_ptr<const std::string> stats_frame;   // {"type":"stats",...} for /ws
     /// {"type":"health",...} when the overall or any component status changed this tick.
     std::shared_ptr<const std::string> health_frame;
+    /// Traces finished since the last tick (at most max_pushed_per_tick) and their
+    /// {"type":"trace","traces":[...]} frame; null when there are none.
+    std::shared_ptr<const std::vector<trace_ptr>> new_traces;
+    std::shared_ptr<const std::string> trace_frame;
+    /// {"type":"error","errors":[...]} for error records since the last tick.
+    std::shared_ptr<const std::string> error_frame;
+    /// {"type":"circuit","stages":{id: state}} when a circuit changed state this tick.
+    std::shared_ptr<const std::string> circuit_frame;
 };
 
 /// On its own strand, every push interval: reads the live counters, adds rates (last
@@ -42,6 +53,13 @@ public:
     void tick_now();
     /// Called with every new snapshot, on the observer's strand.
     void on_snapshot(std::function<void(const std::shared_ptr<const snapshot>&)> fn) { listener_ = std::move(fn); }
+    /// Most traces or errors pushed in one message; older ones of a busy tick are skipped.
+    static constexpr std::size_t max_pushed_per_tick = 200;
+    /// Where new traces and errors come from (either may be null).
+    void set_feeds(const trace_store* traces, const error_log* errors) {
+        traces_ = traces;
+        errors_ = errors;
+    }
     /// Thresholds for health judgements.
     void set_health_thresholds(health_thresholds t) { thresholds_ = t; }
     /// Extra figures merged into stats.system (e.g. websocket_clients).
@@ -58,6 +76,11 @@ private:
     rate_tracker rates_;
     boost::json::object previous_stats_;
     boost::json::object previous_health_;
+    boost::json::object previous_circuits_;
+    const trace_store* traces_ = nullptr;
+    const error_log* errors_ = nullptr;
+    std::uint64_t traces_seen_ = 0;
+    std::uint64_t errors_seen_ = 0;
     health_thresholds thresholds_;
     std::uint64_t seq_ = 0;
     std::function<void(const std::shared_ptr<const snapshot>&)> listener_;

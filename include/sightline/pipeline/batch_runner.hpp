@@ -14,6 +14,9 @@ struct failed_line {
     std::string line;
     std::string message;
     std::string error_type;
+    tag_id tag = 0;
+    /// The line's trace when it is sampled (its last step is the error), else null.
+    trace_ptr trace;
 };
 
 /// Everything one batch produced at one stage.
@@ -25,6 +28,8 @@ struct batch_result {
     std::uint64_t errors = 0;
     std::array<std::uint64_t, drop_reason_count> dropped{};
     std::vector<failed_line> failures;
+    /// Traces of lines that ended here (dropped), ready to publish.
+    std::vector<trace_ptr> finished_traces;
 
     std::uint64_t dropped_total() const;
 };
@@ -35,7 +40,12 @@ struct batch_result {
 /// own buffer as soon as a processor emits new text.
 class batch_runner {
 public:
-    explicit batch_runner(std::size_t port_count) : port_count_(port_count) {}
+    /// `stage_id` and `port_routes` (the route label of each port, empty for plain
+    /// `next`) name the steps written into traces.
+    explicit batch_runner(std::size_t port_count, std::string stage_id = {}, std::vector<std::string> port_routes = {})
+        : port_count_(port_count), stage_id_(std::move(stage_id)), port_routes_(std::move(port_routes)) {
+        port_routes_.resize(port_count_);
+    }
 
     /// Processes every line of `in`; `out` is reset first.
     void run(processor& p, line_batch in, batch_result& out);
@@ -48,8 +58,16 @@ private:
     void fail(line_context& c, std::string_view message, std::string_view error_type);
     /// Gives `port`'s batch its own buffer, copying the lines it already holds.
     void own_port(std::size_t port);
+    /// Writes the traced line's step for its outcome and moves its record on.
+    void finish_trace(line_context& c, trace_ptr record, double duration_us);
 
     std::size_t port_count_;
+    std::string stage_id_;
+    std::vector<std::string> port_routes_;
+    /// Where the current traced line was emitted: (port, index in that port's batch).
+    std::vector<std::pair<std::size_t, std::uint32_t>> traced_emits_;
+    std::string_view drop_reason_;
+    std::string fail_message_;
     std::vector<bool> owns_;  // per port: its batch has its own buffer
     const line_batch* in_ = nullptr;
     batch_result* out_ = nullptr;

@@ -10,6 +10,9 @@
 #include "sightline/core/net.hpp"
 #include "sightline/core/tag_table.hpp"
 #include "sightline/ingest/source.hpp"
+#include "sightline/observe/error_log.hpp"
+#include "sightline/observe/trace_sampler.hpp"
+#include "sightline/observe/trace_store.hpp"
 #include "sightline/pipeline/graph.hpp"
 #include "sightline/pipeline/stage.hpp"
 #include "sightline/processors/registry.hpp"
@@ -52,6 +55,9 @@ public:
     boost::json::object describe() const;
 
     const pipeline_config& config() const { return cfg_; }
+    /// Finished traces (null when tracing is off) and error records.
+    const trace_store* traces() const { return traces_.get(); }
+    const error_log* errors() const { return errors_.get(); }
     const pipeline_graph& graph() const { return graph_; }
     const std::vector<std::shared_ptr<stage>>& stages() const { return stages_; }
     std::chrono::steady_clock::time_point started_at() const { return started_at_; }
@@ -60,6 +66,10 @@ private:
     pipeline_config cfg_;
     pipeline_graph graph_;
     tag_table tags_;
+    // Declared before the nodes that publish into them, so they outlive them.
+    std::unique_ptr<trace_store> traces_;
+    std::unique_ptr<error_log> errors_;
+    std::shared_ptr<const trace_sampler> sampler_;
     std::vector<std::shared_ptr<source>> sources_;
     std::vector<std::shared_ptr<stage>> stages_;
     std::vector<std::shared_ptr<sink>> sinks_;  // dead-letter sink last, if any

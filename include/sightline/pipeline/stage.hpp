@@ -1,39 +1,72 @@
 #pragma once
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "sightline/core/config.hpp"
+#include "sightline/core/log.hpp"
 #include "sightline/core/net.hpp"
+#include "sightline/observe/error_log.hpp"
 #include "sightline/observe/metrics.hpp"
+#include "sightline/observe/trace_store.hpp"
 #include "sightline/pipeline/batch_consumer.hpp"
 #include "sightline/pipeline/batch_runner.hpp"
+#include "sightline/pipeline/circuit_breaker.hpp"
 #include "sightline/processors/processor.hpp"
 
 namespace sightline {
 
+/// How a stage is built: its processor, outputs and failure policies.
+struct stage_options {
+    std::string id;
+    std::string type;
+    std::unique_ptr<processor> proc;
+    /// One entry per output port: the route label ("" for plain next).
+    std::vector<std::string> port_routes;
+    std::optional<retry_policy> retry;
+    std::optional<circuit_policy> circuit;
+};
+
 /// A processor on its own strand: takes batches from its bounded input, runs the
 /// processor over each, forwards one batch per port to every target and failed lines to
-/// the dead-letter sink. All processor state is touched only on strand_.
+/// the dead-letter sink. Failed lines are retried (if the stage has a retry policy)
+/// without holding up the batch; a circuit breaker (if configured) refuses batches
+/// while the processor keeps failing. All processor state is touched only on strand_.
 class stage : public batch_consumer, public std::enable_shared_from_this<stage> {
 public:
-    stage(net::io_context& ioc, std::string id, std::string type, std::unique_ptr<processor> p,
-          std::size_t port_count);
+    stage(net::io_context& ioc, stage_options options);
 
     const std::string& type() const { return type_; }
     /// Wires `target` to output `port` (before start()).
     void connect(std::size_t port, batch_consumer* target);
     /// Where failed lines go (nullptr: they are counted only).
     void set_dead_letter(batch_consumer* dead_letter) { dead_letter_ = dead_letter; }
+    /// Where finished traces and error records are published (either may be null).
+    void set_observers(trace_store* traces, error_log* errors) {
+        traces_ = traces;
+        errors_ = errors;
+    }
     /// Spawns the processing loop on the strand.
     void start();
     /// Every target of every port, each once.
     std::vector<batch_consumer*> targets() const;
+    /// The circuit breaker, if the stage has one.
+    const circuit_breaker* breaker() const { return breaker_ ? &*breaker_ : nullptr; }
+    /// Lines waiting for a retry.
+    std::uint64_t retry_pending() const { return retry_pending_.load(std::memory_order_relaxed); }
 
     stage_metrics metrics;
 
 private:
     net::awaitable<void> run();
-    /// Dead-letter JSON lines for this batch's failures.
+    /// Runs one batch (a fresh one, or lines being retried: `attempt` > 1).
+    net::awaitable<void> handle(line_batch batch, unsigned attempt);
+    /// Lines whose failure is final: counted, logged, traced, dead-lettered.
+    net::awaitable<void> fail_for_good(std::vector<failed_line> failures);
+    /// Retries `failures` after the backoff for `attempt`, on the strand.
+    net::awaitable<void> retry_later(std::vector<failed_line> failures, unsigned attempt);
+    /// Dead-letter JSON lines for final failures.
     line_batch dead_letter_batch(const std::vector<failed_line>& failures) const;
 
     net::strand<net::io_context::executor_type> strand_;
@@ -42,6 +75,12 @@ private:
     batch_runner runner_;
     std::vector<std::vector<batch_consumer*>> ports_;
     batch_consumer* dead_letter_ = nullptr;
+    trace_store* traces_ = nullptr;
+    error_log* errors_ = nullptr;
+    std::optional<retry_policy> retry_;
+    std::optional<circuit_breaker> breaker_;
+    std::atomic<std::uint64_t> retry_pending_{0};
+    log::rate_limiter failure_log_{std::chrono::seconds(10), 5};
 };
 
 }  // namespace sightline

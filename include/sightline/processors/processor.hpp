@@ -45,6 +45,7 @@ private:
     friend class batch_runner;
     enum class outcome : std::uint8_t { none, emitted, dropped, failed };
     batch_runner* runner_ = nullptr;
+    bool traced_ = false;  // the line is sampled: the runner records where it goes
     std::string_view text_;
     tag_id tag_ = 0;
     outcome outcome_ = outcome::none;

@@ -6,7 +6,9 @@
 #include <string>
 
 #include "sightline/core/net.hpp"
+#include "sightline/observe/error_log.hpp"
 #include "sightline/observe/metrics.hpp"
+#include "sightline/observe/trace_store.hpp"
 #include "sightline/pipeline/batch_consumer.hpp"
 #include "sightline/sinks/fd_writer.hpp"
 
@@ -26,6 +28,11 @@ public:
     void start(std::function<void()> on_done);
     /// The file written to (empty for stdout and null sinks).
     const std::string& path() const { return path_; }
+    /// Where traces of lines that end here, and write errors, are published.
+    void set_observers(trace_store* traces, error_log* errors) {
+        traces_ = traces;
+        errors_ = errors;
+    }
     /// Reopens the file (after log rotation), on the sink's strand.
     void reopen();
 
@@ -42,6 +49,8 @@ private:
     std::string type_;
     std::optional<fd_writer> writer_;
     std::string path_;
+    trace_store* traces_ = nullptr;
+    error_log* errors_ = nullptr;
     std::chrono::milliseconds flush_interval_;
     net::steady_timer flush_timer_;
     bool finished_ = false;

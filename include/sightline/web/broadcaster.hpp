@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "sightline/core/trace_record.hpp"
+
 namespace sightline {
 
 class websocket_session;
@@ -18,10 +20,17 @@ public:
     /// Sends `frame` to every client; `droppable` frames (stats) may be skipped by a
     /// client that is behind, never blocking anyone.
     void publish(const std::shared_ptr<const std::string>& frame, bool droppable);
+    /// Sends a tick's new traces: subscribed clients get the ones matching their filter
+    /// (serialized per client); the others share `frame`.
+    void publish_traces(const std::shared_ptr<const std::vector<trace_ptr>>& traces,
+                        const std::shared_ptr<const std::string>& frame);
     /// Clients connected now.
     std::size_t clients() const;
 
 private:
+    /// The sessions still open (copied under the lock; used outside it).
+    std::vector<std::shared_ptr<websocket_session>> live() const;
+
     mutable std::mutex mutex_;
     mutable std::vector<std::weak_ptr<websocket_session>> sessions_;
 };

@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "sightline/core/net.hpp"
+#include "sightline/observe/error_log.hpp"
 #include "sightline/observe/observer.hpp"
+#include "sightline/observe/trace_store.hpp"
 
 namespace sightline {
 
@@ -29,6 +31,9 @@ struct api_context {
     std::vector<std::string> allowed_origins;
     /// True once the pipeline runs (for /ready).
     std::function<bool()> ready;
+    /// Finished traces (null: tracing off) and error records (null: none kept).
+    const trace_store* traces = nullptr;
+    const error_log* errors = nullptr;
 };
 
 /// True when `req` carries the token (Authorization: Bearer, or ?token= for /ws).

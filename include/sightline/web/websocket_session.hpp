@@ -5,6 +5,7 @@
 #include <string>
 
 #include "sightline/core/net.hpp"
+#include "sightline/observe/trace_store.hpp"
 #include "sightline/web/router.hpp"
 
 namespace sightline {
@@ -27,11 +28,15 @@ public:
     void start(http_request req, broadcaster& hub);
     /// Queues a frame (any thread).
     void send(std::shared_ptr<const std::string> frame, bool droppable);
+    /// Queues a tick's traces: the shared frame, or this client's filtered one.
+    void send_traces(std::shared_ptr<const std::vector<trace_ptr>> traces, std::shared_ptr<const std::string> frame);
 
 private:
     net::awaitable<void> run(http_request req, broadcaster* hub);
     net::awaitable<void> write_loop();
     void enqueue(std::shared_ptr<const std::string> frame, bool droppable);
+    /// Acts on one message from the client.
+    void on_message(std::string_view text);
 
     websocket::stream<beast::tcp_stream> ws_;
     std::shared_ptr<const std::string> hello_;
@@ -41,6 +46,8 @@ private:
     std::uint64_t dropped_frames_ = 0;
     std::chrono::milliseconds max_behind_;
     std::shared_ptr<void> slot_;
+    /// The client's trace subscription (only on the strand).
+    std::optional<trace_filter> filter_;
     /// Since when the client has been dropping frames (unset while it keeps up).
     std::optional<std::chrono::steady_clock::time_point> behind_since_;
 };

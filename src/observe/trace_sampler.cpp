@@ -1,0 +1,36 @@
+#include "sightline/observe/trace_sampler.hpp"
+
+#include <cmath>
+#include <random>
+#include <stdexcept>
+
+namespace sightline {
+
+namespace {
+std::mt19937_64& generator() {
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    return rng;
+}
+}  // namespace
+
+trace_sampler::trace_sampler(double rate) : rate_(rate) {
+    if (!(rate > 0 && rate <= 1)) throw std::invalid_argument("trace sample rate must be in (0, 1]");
+}
+
+void trace_sampler::mark(line_batch& batch, const std::string& source_id) const {
+    const std::size_t n = batch.size();
+    std::geometric_distribution<std::size_t> gap(rate_);
+    std::size_t i = rate_ >= 1.0 ? 0 : gap(generator());
+    for (; i < n; i += 1 + (rate_ >= 1.0 ? 0 : gap(generator()))) {
+        auto r = std::make_shared<trace_record>();
+        r->line_id = next_line_id();
+        r->source = source_id;
+        auto text = batch.text(i);
+        r->original_cut = text.size() > trace_record::max_content;
+        r->original_content = std::string(text.substr(0, trace_record::max_content));
+        r->add(source_id, "received");
+        batch.traces.push_back({static_cast<std::uint32_t>(i), std::move(r)});
+    }
+}
+
+}  // namespace sightline
