@@ -50,7 +50,14 @@ json::object evaluate_health(const json::object& stats, const json::object& prev
         double queued = field(stages, kv.key(), "queued_batches");
         double capacity = field(stages, kv.key(), "queue_capacity");
         double ratio = new_errors / std::max(1.0, new_lines);
-        if (new_errors > 0 && ratio > limits.stage_error_ratio)
+        std::string circuit;
+        if (auto st = stages.find(kv.key()); st != stages.end() && st->value().is_object())
+            if (auto c = st->value().as_object().find("circuit"); c != st->value().as_object().end() && c->value().is_object())
+                if (auto state = c->value().as_object().find("state"); state != c->value().as_object().end())
+                    circuit = state->value().as_string();
+        if (!circuit.empty() && circuit != "closed")
+            judge("stage", kv.key(), "degraded", "circuit " + circuit);
+        else if (new_errors > 0 && ratio > limits.stage_error_ratio)
             judge("stage", kv.key(), "degraded", std::to_string(static_cast<long long>(new_errors)) + " lines failed");
         else if (capacity > 0 && queued / capacity >= limits.queue_fill)
             judge("stage", kv.key(), "degraded", "input hand-off full (backpressure)");

@@ -15,7 +15,8 @@ struct health_thresholds {
 
 /// Judges health from two consecutive stats snapshots (what changed during the tick):
 /// - a sink that failed writes: unhealthy;
-/// - a stage whose share of failed lines passed the threshold, or whose input hand-off is full: degraded;
+/// - a stage whose circuit is open, whose share of failed lines passed the threshold, or
+///   whose input hand-off is full: degraded;
 /// - a network source that no longer listens: unhealthy;
 /// - a source that dropped lines (UDP backpressure, kernel drops) or is paused: degraded.
 /// Returns {"status": "healthy"|"degraded"|"unhealthy", "components": {id: {"kind",
