@@ -2,7 +2,7 @@
 # Configures and builds one flavour into build/<flavour>:
 #   release  optimised, what users run and benchmarks measure
 #   ci       optimised with debug info and warnings as errors
-#   asan     AddressSanitizer + UndefinedBehaviorSanitizer
+#   asan     AddressSanitizer + UndefinedBehaviorSanitizer + libstdc++ assertions
 # Usage: scripts/build.sh [flavour] [target...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +12,7 @@ shift || true
 case "$flavour" in
   release) args=(-DCMAKE_BUILD_TYPE=Release) ;;
   ci)      args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIGHTLINE_WERROR=ON) ;;
-  asan)    args=(-DCMAKE_BUILD_TYPE=Debug -DSIGHTLINE_WERROR=ON "-DSIGHTLINE_SANITIZE=address,undefined") ;;
+  asan)    args=(-DCMAKE_BUILD_TYPE=Debug -DSIGHTLINE_WERROR=ON "-DSIGHTLINE_SANITIZE=address,undefined" "-DCMAKE_CXX_FLAGS=-D_GLIBCXX_ASSERTIONS") ;;
   *) echo "unknown flavour $flavour (release, ci, asan)" >&2; exit 2 ;;
 esac
 

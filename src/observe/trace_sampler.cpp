@@ -1,6 +1,7 @@
 #include "sightline/observe/trace_sampler.hpp"
 
 #include <cmath>
+#include <optional>
 #include <random>
 #include <stdexcept>
 
@@ -19,9 +20,11 @@ trace_sampler::trace_sampler(double rate) : rate_(rate) {
 
 void trace_sampler::mark(line_batch& batch, const std::string& source_id) const {
     const std::size_t n = batch.size();
-    std::geometric_distribution<std::size_t> gap(rate_);
-    std::size_t i = rate_ >= 1.0 ? 0 : gap(generator());
-    for (; i < n; i += 1 + (rate_ >= 1.0 ? 0 : gap(generator()))) {
+    // A geometric distribution needs p < 1; at rate 1 every line is traced.
+    std::optional<std::geometric_distribution<std::size_t>> gap;
+    if (rate_ < 1.0) gap.emplace(rate_);
+    auto skip = [&] { return gap ? (*gap)(generator()) : 0; };
+    for (std::size_t i = skip(); i < n; i += 1 + skip()) {
         auto r = std::make_shared<trace_record>();
         r->line_id = next_line_id();
         r->source = source_id;

@@ -32,6 +32,20 @@ sightline::trace_filter subscribed(std::string_view text) {
     return s->filter;
 }
 
+/// True when `s` is well-formed UTF-8 (no lone lead or continuation bytes).
+bool is_valid_utf8(std::string_view s) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        auto c = static_cast<unsigned char>(s[i]);
+        std::size_t n = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : 4;
+        if (n == 4 || i + n >= s.size()) return false;
+        for (std::size_t k = 1; k <= n; ++k)
+            if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;
+        i += n + 1;
+    }
+    return true;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(client_message_tests)
@@ -145,6 +159,19 @@ BOOST_AUTO_TEST_CASE(a_field_over_256_bytes_is_rejected) {
     over = ok + e_acute;
     BOOST_TEST(subscribed(R"({"type":"subscribe","stage":")" + ok + R"("})").stage == ok);
     BOOST_TEST(error_of(R"({"type":"subscribe","stage":")" + over + R"("})") == "\"stage\" is longer than 256 bytes");
+}
+
+// Regression: names were cut at 64 bytes in the middle of a UTF-8 sequence.
+BOOST_AUTO_TEST_CASE(an_error_that_cuts_a_name_stays_valid_utf8) {
+    std::string name = std::string(63, 'a') + "\xc3\xa9";  // the e-acute spans bytes 64 and 65
+    BOOST_TEST_REQUIRE(is_valid_utf8(name));
+    BOOST_TEST_REQUIRE(!is_valid_utf8(std::string(63, 'a') + "\xc3"));
+    auto type_error = error_of(R"({"type":")" + name + R"("})");
+    BOOST_TEST(type_error.rfind("unknown type \"", 0) == 0u);
+    BOOST_TEST(is_valid_utf8(type_error), "error is not UTF-8: " << type_error);
+    auto field_error = error_of(R"({"type":"subscribe",")" + name + R"(":"x"})");
+    BOOST_TEST(field_error.rfind("unknown field \"", 0) == 0u);
+    BOOST_TEST(is_valid_utf8(field_error), "error is not UTF-8: " << field_error);
 }
 
 BOOST_AUTO_TEST_CASE(random_bytes_never_throw) {

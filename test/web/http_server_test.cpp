@@ -619,7 +619,8 @@ BOOST_AUTO_TEST_CASE(garbage_bytes_get_400_with_a_json_body) {
         http_client c(s.endpoint());
         c.connect_or_fail();
         // The start of a TLS ClientHello, as a confused client would send to a plain HTTP port.
-        BOOST_TEST_REQUIRE(!c.send(std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\x00garbage\r\n\r\n", 27)));
+        static const char hello[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\x00garbage\r\n\r\n";
+        BOOST_TEST_REQUIRE(!c.send(std::string(hello, sizeof hello - 1)));
         auto [ec, res] = c.receive();
         BOOST_TEST_REQUIRE(!ec, "read: " << ec.message());
         BOOST_TEST(res.result_int() == 400u);
