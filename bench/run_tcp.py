@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """TCP ingestion benchmark: sightline_bench tcp -> Sightline (tagger -> tag_router ->
-3 file sinks, metrics on) -> files, with 0 and with 100 WebSocket clients connected,
-alternating, several rounds. A round counts only when the sinks hold every byte sent.
+3 file sinks, metrics on) -> files. Scenarios run in ABBA... order, several rounds; a
+round counts only when the sinks hold every byte sent.
 
-Usage: bench/run_tcp.py BUILD_DIR [--lines N] [--connections C] [--rounds R]
+  --suite websocket   0 vs 100 connected WebSocket clients (default)
+  --suite tracing     tracing off vs --trace-sample 0.01 vs --trace (every line)
+
+Usage: bench/run_tcp.py BUILD_DIR [--suite S] [--lines N] [--connections C] [--rounds R]
 Prints one line per round and a Markdown table of medians (min, max).
 """
 import argparse
@@ -69,14 +72,14 @@ class WebSocketCrowd:
             c.close()
 
 
-def one_round(exe, loadgen, lines, connections, ws_clients):
+def one_round(exe, loadgen, lines, connections, ws_clients, trace_args=()):
     work = tempfile.mkdtemp(prefix="sl-bench-tcp-")
     tport, hport = free_port(), free_port()
     cfg = json.load(open(os.path.join(HERE, "tcp.json")))
     cfg["sources"][0]["listen"] = f"127.0.0.1:{tport}"
     cfg["http"]["listen"] = f"127.0.0.1:{hport}"
     json.dump(cfg, open(os.path.join(work, "config.json"), "w"))
-    p = subprocess.Popen([exe, "--config", "config.json", "--log-level", "warn"], cwd=work,
+    p = subprocess.Popen([exe, "--config", "config.json", "--log-level", "warn", *trace_args], cwd=work,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     crowd = None
     try:
@@ -116,32 +119,42 @@ def main():
     ap.add_argument("--lines", type=int, default=10_000_000)
     ap.add_argument("--connections", type=int, default=4)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--suite", choices=["websocket", "tracing"], default="websocket")
     a = ap.parse_args()
     exe = os.path.abspath(os.path.join(a.build_dir, "sightline"))
     loadgen = os.path.abspath(os.path.join(a.build_dir, "sightline_bench"))
-    results = {0: [], 100: []}
+    if a.suite == "websocket":
+        scenarios = {"0 WebSocket clients": (0, ()), "100 WebSocket clients": (100, ())}
+    else:
+        scenarios = {"tracing off": (0, ()), "trace 1 %": (0, ("--trace-sample", "0.01")),
+                     "trace 100 %": (0, ("--trace",))}
+    names = list(scenarios)
+    results = {n: [] for n in names}
     for r in range(a.rounds):
-        # ABBA order: whatever drifts between runs (writeback, the host) hits both alike.
-        for ws in ((0, 100) if r % 2 == 0 else (100, 0)):
+        # Alternating order: whatever drifts between runs (writeback, the host) hits all alike.
+        for name in (names if r % 2 == 0 else names[::-1]):
+            ws, trace_args = scenarios[name]
             subprocess.run(["sync"])
-            res = one_round(exe, loadgen, a.lines, a.connections, ws)
-            results[ws].append(res)
-            print(f"round {r + 1}, {ws:3d} ws clients: {res['lines_per_s']:,.0f} lines/s, {res['mb_per_s']:.0f} MB/s, "
-                  f"{res['cpu_s_per_m']:.3f} CPU s/M, peak RSS {res['peak_rss_mib']:.0f} MiB, "
-                  f"{res['ws_frames']} stats frames received", flush=True)
+            res = one_round(exe, loadgen, a.lines, a.connections, ws, trace_args)
+            results[name].append(res)
+            print(f"round {r + 1}, {name}: {res['lines_per_s']:,.0f} lines/s, {res['mb_per_s']:.0f} MB/s, "
+                  f"{res['cpu_s_per_m']:.3f} CPU s/M, peak RSS {res['peak_rss_mib']:.0f} MiB", flush=True)
     print()
     print("| scenario | lines/s (median) | min | max | MB/s | CPU s / M lines | peak RSS MiB |")
     print("|---|---|---|---|---|---|---|")
-    med = {}
-    for ws, rows in results.items():
+    med, cpu = {}, {}
+    for name, rows in results.items():
         lps = [x["lines_per_s"] for x in rows]
-        med[ws] = statistics.median(lps)
-        mid = min(rows, key=lambda x: abs(x["lines_per_s"] - med[ws]))
-        print(f"| tcp x{a.connections} -> tagger -> router -> 3 files, {ws} WebSocket clients | {med[ws]:,.0f} | "
-              f"{min(lps):,.0f} | {max(lps):,.0f} | {mid['mb_per_s']:.0f} | {mid['cpu_s_per_m']:.3f} | "
+        med[name] = statistics.median(lps)
+        cpu[name] = statistics.median(x["cpu_s_per_m"] for x in rows)
+        mid = min(rows, key=lambda x: abs(x["lines_per_s"] - med[name]))
+        print(f"| tcp x{a.connections} -> tagger -> router -> 3 files, {name} | {med[name]:,.0f} | "
+              f"{min(lps):,.0f} | {max(lps):,.0f} | {mid['mb_per_s']:.0f} | {cpu[name]:.3f} | "
               f"{max(x['peak_rss_mib'] for x in rows):.0f} |")
-    print(f"\nthroughput change with 100 WebSocket clients: {100 * (med[100] - med[0]) / med[0]:+.1f} %")
-
+    base = names[0]
+    for name in names[1:]:
+        print(f"\n{name} against {base}: throughput {100 * (med[name] - med[base]) / med[base]:+.1f} %, "
+              f"CPU per line {100 * (cpu[name] - cpu[base]) / cpu[base]:+.1f} %")
 
 if __name__ == "__main__":
     main()

@@ -14,10 +14,10 @@ std::uint64_t next_line_id() {
     return next.fetch_add(1, std::memory_order_relaxed);
 }
 
-void trace_record::add(std::string processor, std::string status, double duration_us, std::string tag,
+void trace_record::add(std::string_view processor, std::string_view status, double duration_us, std::string_view tag,
                        std::string detail) {
-    path.push_back({std::move(processor), std::move(status), unix_us(std::chrono::system_clock::now()), duration_us,
-                    std::move(tag), std::move(detail)});
+    path.push_back({processor, status, tag, unix_us(std::chrono::system_clock::now()), static_cast<float>(duration_us),
+                    std::move(detail)});
 }
 
 json::object trace_record::to_json() const {

@@ -18,7 +18,7 @@ trace_sampler::trace_sampler(double rate) : rate_(rate) {
     if (!(rate > 0 && rate <= 1)) throw std::invalid_argument("trace sample rate must be in (0, 1]");
 }
 
-void trace_sampler::mark(line_batch& batch, const std::string& source_id) const {
+void trace_sampler::mark(line_batch& batch, std::string_view source_id) const {
     const std::size_t n = batch.size();
     // A geometric distribution needs p < 1; at rate 1 every line is traced.
     std::optional<std::geometric_distribution<std::size_t>> gap;

@@ -74,7 +74,7 @@ private:
 };
 
 /// A record as the sampler makes it: id, source, content and a `received` step.
-trace_ptr make_record(std::uint64_t id, std::string_view content, std::string source = "in") {
+trace_ptr make_record(std::uint64_t id, std::string_view content, std::string_view source = "in") {
     auto r = std::make_shared<trace_record>();
     r->line_id = id;
     r->source = source;
@@ -107,7 +107,7 @@ strings trace_entries(const line_batch& b) {
 /// Each step of a trace as "processor/status/tag/detail".
 strings steps(const trace_record& r) {
     strings out;
-    for (const auto& s : r.path) out.push_back(s.processor + "/" + s.status + "/" + s.tag + "/" + s.detail);
+    for (const auto& s : r.path) out.push_back(std::string(s.processor) + "/" + std::string(s.status) + "/" + std::string(s.tag) + "/" + s.detail);
     return out;
 }
 

@@ -1,21 +1,25 @@
 #pragma once
+#include <boost/container/small_vector.hpp>
 #include <boost/json/object.hpp>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sightline {
 
 /// One step of a traced line's path (DESIGN.md §2 statuses: received, emit, drop,
-/// route, error, retry, sink).
+/// route, error, retry, sink). Names are views: they point at the ids of sources,
+/// stages and sinks and at status literals, all of which live as long as the pipeline
+/// that owns the trace store, so a step costs no allocation.
 struct trace_step {
-    std::string processor;
-    std::string status;
+    std::string_view processor;
+    std::string_view status;
+    std::string_view tag;  // route steps: the route taken
     std::int64_t unix_us = 0;
-    double duration_us = 0;
-    std::string tag;     // route steps: the route taken
-    std::string detail;  // drop reason, error message
+    float duration_us = 0;
+    std::string detail;    // drop reason, error message (short ones stay inline)
 };
 
 /// The journey of one sampled line. It travels with the line through the batches, so
@@ -25,15 +29,16 @@ struct trace_record {
     static constexpr std::size_t max_content = 1024;
 
     std::uint64_t line_id = 0;
-    std::string source;
+    std::string_view source;
     std::string original_content;
     bool original_cut = false;
-    std::vector<trace_step> path;
+    /// Room for a typical path inline: a traced line costs two allocations in all.
+    boost::container::small_vector<trace_step, 6> path;
     std::string outcome;         // a sink id, "dropped" or "error"
     std::string outcome_detail;  // drop reason or error message
 
     /// Adds a step stamped now.
-    void add(std::string processor, std::string status, double duration_us = 0, std::string tag = {},
+    void add(std::string_view processor, std::string_view status, double duration_us = 0, std::string_view tag = {},
              std::string detail = {});
     /// The trace as /trace shows it, with the compact route (["start", "warn", "end"]).
     boost::json::object to_json() const;

@@ -16,8 +16,9 @@ public:
     explicit trace_sampler(double rate);
     double rate() const { return rate_; }
     /// Gives the sampled lines of `batch` a trace record with a new line_id, their
-    /// source, original content (cut at 1 KiB) and a `received` step.
-    void mark(line_batch& batch, const std::string& source_id) const;
+    /// source, original content (cut at 1 KiB) and a `received` step. `source_id` must
+    /// outlive the records (it is the id of a source, which lives as long as the pipeline).
+    void mark(line_batch& batch, std::string_view source_id) const;
 
 private:
     double rate_;
