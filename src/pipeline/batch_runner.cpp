@@ -23,6 +23,7 @@ void batch_runner::run(processor& p, line_batch in, batch_result& out) {
     if (p.mutates_in_place()) in.make_bytes_unique();
     out.ports.assign(port_count_, line_batch{});
     for (auto& b : out.ports) {
+        b.traces.reserve(in.traces.size());
         b.bytes = in.bytes;
         b.lines.reserve(port_count_ == 1 ? in.size() : in.size() / 2);
     }

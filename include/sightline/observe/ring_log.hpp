@@ -19,11 +19,17 @@ public:
     /// Appends items (one lock for the lot); the oldest fall out beyond capacity.
     void add(std::vector<T> items) {
         if (items.empty()) return;
-        std::lock_guard lock(mutex_);
-        for (auto& item : items) {
-            ring_.push_back(std::move(item));
-            ++added_;
-            if (ring_.size() > capacity_) ring_.pop_front();
+        std::vector<T> evicted;  // destroyed after the lock is released
+        {
+            std::lock_guard lock(mutex_);
+            for (auto& item : items) {
+                ring_.push_back(std::move(item));
+                ++added_;
+                if (ring_.size() > capacity_) {
+                    evicted.push_back(std::move(ring_.front()));
+                    ring_.pop_front();
+                }
+            }
         }
     }
     /// Up to `limit` items for which `keep` is true, newest first.
