@@ -3,6 +3,7 @@
 #   release  optimised, what users run and benchmarks measure
 #   ci       optimised with debug info and warnings as errors
 #   asan     AddressSanitizer + UndefinedBehaviorSanitizer + libstdc++ assertions
+#   tsan     ThreadSanitizer (strands must really serialize: any race is a failure)
 # Usage: scripts/build.sh [flavour] [target...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +14,8 @@ case "$flavour" in
   release) args=(-DCMAKE_BUILD_TYPE=Release) ;;
   ci)      args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIGHTLINE_WERROR=ON) ;;
   asan)    args=(-DCMAKE_BUILD_TYPE=Debug -DSIGHTLINE_WERROR=ON "-DSIGHTLINE_SANITIZE=address,undefined" "-DCMAKE_CXX_FLAGS=-D_GLIBCXX_ASSERTIONS") ;;
-  *) echo "unknown flavour $flavour (release, ci, asan)" >&2; exit 2 ;;
+  tsan)    args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIGHTLINE_WERROR=ON "-DSIGHTLINE_SANITIZE=thread") ;;
+  *) echo "unknown flavour $flavour (release, ci, asan, tsan)" >&2; exit 2 ;;
 esac
 
 jobs="${SIGHTLINE_BUILD_JOBS:-$(nproc)}"

@@ -91,6 +91,10 @@ std::string to_prometheus(const json::object& stats) {
     auto& util = fam("sightline_stage_utilization_ratio", "gauge", "Share of time a stage was busy (0 to 1).");
     auto& queue = fam("sightline_stage_queue_fill_ratio", "gauge", "How full a stage's input hand-off is (0 to 1).");
     auto& rate = fam("sightline_stage_lines_per_second", "gauge", "Lines in per second over the last tick.");
+    auto& circuit = fam("sightline_stage_circuit_state", "gauge",
+                        "Circuit breaker state: 0 closed, 1 open, 2 half-open (stages with a breaker only).");
+    auto& circuit_opens = fam("sightline_stage_circuit_opens_total", "counter", "Times a stage's circuit opened.");
+    auto& retry_pending = fam("sightline_stage_retry_pending", "gauge", "Lines waiting for a retry.");
     for (const auto& kv : procs) {
         const auto& s = kv.value().as_object();
         labels l{{"stage", std::string(kv.key())}, {"type", std::string(s.at("type").as_string())}};
@@ -112,6 +116,13 @@ std::string to_prometheus(const json::object& stats) {
         util.add(l, number(s.at("utilization")));
         if (auto it = s.find("queue_fill"); it != s.end()) queue.add(l, number(it->value()));
         if (auto it = s.find("lines_per_second"); it != s.end()) rate.add(l, number(it->value()));
+        if (auto it = s.find("retry_pending"); it != s.end()) retry_pending.add(l, number(it->value()));
+        if (auto it = s.find("circuit"); it != s.end() && it->value().is_object()) {
+            const auto& c = it->value().as_object();
+            std::string_view state = c.at("state").as_string();
+            circuit.add(l, state == "open" ? 1 : state == "half_open" ? 2 : 0);
+            circuit_opens.add(l, number(c.at("opens")));
+        }
         for (const auto& r : s.at("dropped_by_reason").as_object()) {
             auto lr = l;
             lr.emplace_back("reason", std::string(r.key()));

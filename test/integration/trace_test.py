@@ -174,6 +174,9 @@ def circuit_opens_refuses_half_opens_and_closes():
         send(tport, ["INFO probe passes"])
         assert wait_until(lambda: circuit()["state"] == "closed", 5), circuit()
         assert circuit()["opens"] == 1
+        metrics = http(svc.hport, "/metrics")[2].decode()
+        assert 'sightline_stage_circuit_opens_total{stage="bad",type="fault"} 1' in metrics, metrics[-800:]
+        assert 'sightline_stage_circuit_state{stage="bad",type="fault"} 0' in metrics
         assert wait_until(lambda: count_lines(svc.path("rest.log")) == 1, 5)
         seen = []
         t0 = time.time()
