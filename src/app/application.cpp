@@ -253,8 +253,22 @@ int run_pipeline(const cli_options& o, pipeline_config cfg) {
         finish();
     });
     std::vector<std::thread> pool;
-    for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { ioc.run(); });
-    ioc.run();
+    // A handler that throws must not take the process down (or leave a thread to
+    // std::terminate): log it and keep serving.
+    auto run_io = [&ioc] {
+        for (;;) {
+            try {
+                ioc.run();
+                return;
+            } catch (const std::exception& e) {
+                log::write(log::level::error, "app", "handler_failed", {{"error", e.what()}});
+            } catch (...) {
+                log::write(log::level::error, "app", "handler_failed", {{"error", "unknown exception"}});
+            }
+        }
+    };
+    for (unsigned i = 1; i < threads; ++i) pool.emplace_back(run_io);
+    run_io();
     for (auto& t : pool) t.join();
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 

@@ -79,7 +79,8 @@ def stats_metrics_and_websocket_agree_on_counts():
             r = subprocess.run(["promtool", "check", "metrics"], input=body, capture_output=True)
             assert r.returncode == 0, r.stdout + r.stderr
         ws.close()
-        assert svc.stop() == 0
+        rc = svc.stop()
+        assert rc == 0, f"exit code {rc}; stderr: {svc.stderr()[-600:]}"
     finally:
         svc.kill()
 

@@ -56,7 +56,8 @@ def thousand_concurrent_clients_thousand_lines_each_exact():
         src = wait_until(lambda: (lambda s: s if s["connections_closed"] == 1000 else None)(
             svc.stats()["sources"]["tcp_in"]), 10)
         assert src and src["lines"] == 1_000_000 and src["connections_accepted"] == 1000, src
-        assert svc.stop() == 0
+        rc = svc.stop()
+        assert rc == 0, f"exit code {rc}; stderr: {svc.stderr()[-600:]}"
     finally:
         svc.kill()
 
@@ -250,7 +251,8 @@ def follow_reads_appends_rotation_and_truncation_exactly_once():
             assert f.read() == b"old 1\nnew 2\npartial 3\nlate 4\nrotated 5\nafter truncate 6\n"
         st = wait_until(lambda: (lambda t: t if t["lines"] == 6 else None)(svc.stats()["sources"]["tail"]), 5)
         assert st and st["rotations"] == 1 and st["file_truncations"] == 1, svc.stats()["sources"]["tail"]
-        assert svc.stop() == 0
+        rc = svc.stop()
+        assert rc == 0, f"exit code {rc}; stderr: {svc.stderr()[-600:]}"
     finally:
         svc.kill()
 
@@ -272,7 +274,8 @@ def follow_glob_start_at_end_and_deleted_file():
         assert wait_until(lambda: count_lines(out) == 3, 10)
         assert sorted(open(out, "rb").read().splitlines()) == [b"a new", b"b appears later: read whole", b"b still followed"]
         assert svc.stats()["sources"]["tail"]["files_followed"] == 2
-        assert svc.stop() == 0
+        rc = svc.stop()
+        assert rc == 0, f"exit code {rc}; stderr: {svc.stderr()[-600:]}"
     finally:
         svc.kill()
 
@@ -344,7 +347,8 @@ def slow_sink_pushes_back_on_tcp_senders_and_memory_stays_bounded():
         slow.clear()
         s.close()
         assert wait_until(lambda: received["lines"] == sent_lines, 60, 0.1), (received, sent_lines)
-        assert svc.stop() == 0
+        rc = svc.stop()
+        assert rc == 0, f"exit code {rc}; stderr: {svc.stderr()[-600:]}"
         print(f"     offered {offered / 1e6:.0f} MB in 6 s against a ~6 MB/s sink; peak RSS {peak_rss / 1024:.0f} MiB")
     finally:
         stop_reading.set()
@@ -367,7 +371,8 @@ def sighup_reopens_file_sinks_for_logrotate():
         assert wait_until(lambda: count_lines(svc.path("rest.log")) == 1, 10)
         assert open(svc.path("rest.log.1"), "rb").read() == b"INFO one\n"
         assert open(svc.path("rest.log"), "rb").read() == b"INFO two\n"
-        assert svc.stop() == 0
+        rc = svc.stop()
+        assert rc == 0, f"exit code {rc}; stderr: {svc.stderr()[-600:]}"
     finally:
         svc.kill()
 
