@@ -211,14 +211,12 @@ int run_pipeline(const cli_options& o, pipeline_config cfg) {
 
     std::atomic<bool> drained{false};
     auto finish = [&] {
-        net::post(ioc, [&] {
-            if (web) {
-                web->obs->tick_now();  // the last snapshot holds the final counts
-                web->server->stop();
-                web->obs->stop();
-            }
-            ioc.stop();
-        });
+        if (!web) {
+            net::post(ioc, [&] { ioc.stop(); });
+            return;
+        }
+        web->server->stop();
+        web->obs->stop([&] { ioc.stop(); });
     };
     // First SIGINT/SIGTERM: stop reading and drain. Second: leave at once.
     std::atomic<int> stop_signals{0};

@@ -26,10 +26,15 @@ void observer::start() {
     });
 }
 
-void observer::stop() {
-    net::post(strand_, [self = shared_from_this()] {
-        self->stopped_ = true;
-        self->timer_.cancel();
+void observer::stop(std::function<void()> then) {
+    // On the strand: the final snapshot must not race the ticking coroutine.
+    net::post(strand_, [self = shared_from_this(), then = std::move(then)] {
+        if (!self->stopped_) {
+            self->tick_now();  // the last snapshot holds the final counts
+            self->stopped_ = true;
+            self->timer_.cancel();
+        }
+        if (then) then();
     });
 }
 

@@ -46,10 +46,12 @@ public:
 
     /// Takes the first snapshot now (so nothing ever reads an empty one) and starts ticking.
     void start();
-    void stop();
+    /// Takes a final snapshot and stops ticking, on the observer's strand; then runs `then`.
+    void stop(std::function<void()> then = {});
     /// The newest snapshot (never null after start()).
     std::shared_ptr<const snapshot> latest() const;
-    /// Builds and publishes a snapshot now (used at start and by tests).
+    /// Builds and publishes a snapshot now. Only before start() or on the observer's
+    /// strand: observer state is not locked.
     void tick_now();
     /// Called with every new snapshot, on the observer's strand.
     void on_snapshot(std::function<void(const std::shared_ptr<const snapshot>&)> fn) { listener_ = std::move(fn); }
