@@ -28,7 +28,7 @@ void add_range(ring_log<int>& log, int first, int last) {
 }
 
 trace_ptr make_trace(std::uint64_t id, std::string content, std::string outcome,
-                     std::vector<std::pair<std::string, std::string>> steps) {
+                     std::vector<std::pair<std::string_view, std::string_view>> steps) {  // literals: steps keep views
     auto r = std::make_shared<trace_record>();
     r->line_id = id;
     r->source = "in";
