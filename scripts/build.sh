@@ -14,7 +14,8 @@ case "$flavour" in
   release) args=(-DCMAKE_BUILD_TYPE=Release) ;;
   ci)      args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIGHTLINE_WERROR=ON) ;;
   asan)    args=(-DCMAKE_BUILD_TYPE=Debug -DSIGHTLINE_WERROR=ON "-DSIGHTLINE_SANITIZE=address,undefined" "-DCMAKE_CXX_FLAGS=-D_GLIBCXX_ASSERTIONS") ;;
-  tsan)    args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIGHTLINE_WERROR=ON "-DSIGHTLINE_SANITIZE=thread") ;;
+  # g++ warns that TSan does not model the fences Asio uses (-Wtsan); the run decides.
+  tsan)    args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIGHTLINE_WERROR=ON "-DSIGHTLINE_SANITIZE=thread" "-DCMAKE_CXX_FLAGS=-Wno-tsan") ;;
   *) echo "unknown flavour $flavour (release, ci, asan, tsan)" >&2; exit 2 ;;
 esac
 

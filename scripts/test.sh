@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds and runs the whole test suite through ctest: once
-# optimised with warnings as errors, once under AddressSanitizer + UBSan.
+# optimised with warnings as errors, once under AddressSanitizer + UBSan, once under
+# ThreadSanitizer. The integration tests fail on any sanitizer report of the server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1"
 
 status=0
-for flavour in ci asan; do
+for flavour in ci asan tsan; do
   echo "== build $flavour"
   scripts/build.sh "$flavour"
   echo "== test $flavour"

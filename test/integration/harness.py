@@ -64,7 +64,7 @@ class Service:
         with open(self.cfg, "w") as f:
             json.dump(config, f)
         self.err = open(self.path("stderr.log"), "w")
-        self.p = subprocess.Popen([exe, "--config", self.cfg, "--log-format", "json", *args], cwd=self.dir,
+        self.p = subprocess.Popen([os.path.abspath(exe), "--config", self.cfg, "--log-format", "json", *args], cwd=self.dir,
                                   stdout=subprocess.DEVNULL, stderr=self.err)
 
     def path(self, name):
@@ -90,6 +90,15 @@ class Service:
         assert st == 200, st
         return json.loads(body)
 
+    def sanitizer_report(self):
+        """The first sanitizer finding in the service's stderr, if any (sanitized builds)."""
+        text = self.stderr()
+        for marker in ("ERROR: AddressSanitizer", "WARNING: ThreadSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            at = text.find(marker)
+            if at >= 0:
+                return text[at:at + 1500]
+        return None
+
     def stop(self, sig=signal.SIGTERM, timeout=30):
         if self.p.poll() is None:
             self.p.send_signal(sig)
@@ -99,12 +108,16 @@ class Service:
                 self.p.kill()
                 self.p.wait()
                 raise AssertionError(f"did not exit {timeout}s after signal {sig}")
+        report = self.sanitizer_report()
+        assert report is None, report
         return self.p.returncode
 
     def kill(self):
         if self.p.poll() is None:
             self.p.kill()
             self.p.wait()
+        report = self.sanitizer_report()
+        assert report is None, report
 
 
 class WebSocket:
