@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "sightline/core/log.hpp"
+#include "sightline/core/log_exit.hpp"
 
 namespace sightline {
 
@@ -39,14 +40,7 @@ file_source::~file_source() {
 
 void file_source::start(std::function<void()> on_done) {
     on_done_ = std::move(on_done);
-    net::co_spawn(strand_, [self = shared_from_this()] { return self->run(); }, [self = shared_from_this()](std::exception_ptr e) {
-        if (!e) return;
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            log::write(log::level::error, "ingest.file", "source_failed", {{"source", self->id()}, {"error", ex.what()}});
-        }
-    });
+    net::co_spawn(strand_, [self = shared_from_this()] { return self->run(); }, log_exit("ingest.file", id()));
 }
 
 net::awaitable<std::size_t> file_source::read_some(char* buf, std::size_t n) {

@@ -3,6 +3,7 @@
 #include <glob.h>
 
 #include "sightline/core/log.hpp"
+#include "sightline/core/log_exit.hpp"
 
 namespace sightline {
 
@@ -39,14 +40,7 @@ void file_tail_source::discover() {
 
 void file_tail_source::start(std::function<void()> on_done) {
     on_done_ = std::move(on_done);
-    net::co_spawn(strand_, [self = shared_from_this()] { return self->run(); }, [id = id()](std::exception_ptr e) {
-        if (!e) return;
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            log::write(log::level::error, "ingest.file", "source_failed", {{"source", id}, {"error", ex.what()}});
-        }
-    });
+    net::co_spawn(strand_, [self = shared_from_this()] { return self->run(); }, log_exit("ingest.file", id()));
 }
 
 void file_tail_source::stop() {

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "sightline/core/log.hpp"
+#include "sightline/core/log_exit.hpp"
 #include "sightline/ingest/line_splitter.hpp"
 
 namespace sightline {
@@ -32,19 +33,6 @@ tcp::endpoint parse_endpoint(const std::string& text) {
     if (port > 65535) throw std::invalid_argument("address \"" + text + "\": port above 65535");
     return {addr, static_cast<unsigned short>(port)};
 }
-
-namespace {
-auto log_exit(std::string component, std::string id) {
-    return [component = std::move(component), id = std::move(id)](std::exception_ptr e) {
-        if (!e) return;
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            log::write(log::level::error, component, "coroutine_failed", {{"source", id}, {"error", ex.what()}});
-        }
-    };
-}
-}  // namespace
 
 tcp_source::tcp_source(net::io_context& ioc, std::string id, tcp_source_config cfg)
     : source(std::move(id), "tcp"), ioc_(ioc), strand_(net::make_strand(ioc)), cfg_(cfg), acceptor_(strand_) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sightline/core/log.hpp"
+#include "sightline/core/log_exit.hpp"
 
 namespace sightline {
 
@@ -43,14 +44,7 @@ udp_source::udp_source(net::io_context& ioc, std::string id, udp_source_config c
 
 void udp_source::start(std::function<void()> on_done) {
     on_done_ = std::move(on_done);
-    net::co_spawn(strand_, [self = shared_from_this()] { return self->run(); }, [id = id()](std::exception_ptr e) {
-        if (!e) return;
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            log::write(log::level::error, "ingest.udp", "source_failed", {{"source", id}, {"error", ex.what()}});
-        }
-    });
+    net::co_spawn(strand_, [self = shared_from_this()] { return self->run(); }, log_exit("ingest.udp", id()));
     std::ostringstream where;
     where << local_;
     log::write(log::level::info, "ingest.udp", "listening", {{"source", id()}, {"address", where.str()}});

@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "sightline/core/log.hpp"
+#include "sightline/core/log_exit.hpp"
 #include "sightline/core/time_format.hpp"
 #include "sightline/observe/health.hpp"
 #include "sightline/observe/prometheus.hpp"
@@ -16,14 +17,7 @@ observer::observer(net::io_context& ioc, std::function<json::object()> collect, 
 
 void observer::start() {
     tick_now();
-    net::co_spawn(strand_, [self = shared_from_this()] { return self->run(); }, [](std::exception_ptr e) {
-        if (!e) return;
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            log::write(log::level::error, "observe", "observer_failed", {{"error", ex.what()}});
-        }
-    });
+    net::co_spawn(strand_, [self = shared_from_this()] { return self->run(); }, log_exit("observe", "observer"));
 }
 
 void observer::stop(std::function<void()> then) {

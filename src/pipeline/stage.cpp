@@ -6,6 +6,7 @@
 #include <chrono>
 #include <map>
 
+#include "sightline/core/log_exit.hpp"
 #include "sightline/core/time_format.hpp"
 
 namespace sightline {
@@ -34,21 +35,8 @@ std::vector<batch_consumer*> stage::targets() const {
     return all;
 }
 
-namespace {
-auto log_exit(std::string id) {
-    return [id = std::move(id)](std::exception_ptr e) {
-        if (!e) return;
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            log::write(log::level::error, "pipeline.stage", "stage_failed", {{"stage", id}, {"error", ex.what()}});
-        }
-    };
-}
-}  // namespace
-
 void stage::start() {
-    net::co_spawn(strand_, [self = shared_from_this()] { return self->run(); }, log_exit(id()));
+    net::co_spawn(strand_, [self = shared_from_this()] { return self->run(); }, log_exit("pipeline.stage", id()));
 }
 
 line_batch stage::dead_letter_batch(const std::vector<failed_line>& failures) const {
@@ -139,7 +127,7 @@ net::awaitable<void> stage::handle(line_batch batch, unsigned attempt) {
             if (f.trace) f.trace->add(id(), "retry", 0, {}, "attempt " + std::to_string(attempt + 1));
         net::co_spawn(strand_, [self = shared_from_this(), lines = std::move(again), attempt]() mutable {
             return self->retry_later(std::move(lines), attempt + 1);
-        }, log_exit(id()));
+        }, log_exit("pipeline.stage", id()));
     }
     if (!final.empty()) co_await fail_for_good(std::move(final));
 }

@@ -1,6 +1,7 @@
 #include "sightline/sinks/sink.hpp"
 
 #include "sightline/core/log.hpp"
+#include "sightline/core/log_exit.hpp"
 
 namespace sightline {
 
@@ -10,16 +11,6 @@ log::rate_limiter& write_error_limiter() {
     return limiter;
 }
 
-auto log_exit(std::string where) {
-    return [where = std::move(where)](std::exception_ptr e) {
-        if (!e) return;
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            log::write(log::level::error, "sinks", "sink_failed", {{"sink", where}, {"error", ex.what()}});
-        }
-    };
-}
 }  // namespace
 
 sink::sink(net::io_context& ioc, std::string id, std::string type, std::optional<fd_writer> writer,
@@ -34,10 +25,10 @@ sink::sink(net::io_context& ioc, std::string id, std::string type, std::optional
 
 void sink::start(std::function<void()> on_done) {
     on_done_ = std::move(on_done);
-    net::co_spawn(strand_, [self = shared_from_this()] { return self->run(); }, log_exit(id()));
+    net::co_spawn(strand_, [self = shared_from_this()] { return self->run(); }, log_exit("sinks", id()));
     if (writer_)
         net::co_spawn(strand_, [self = shared_from_this()] { return self->flush_periodically(); },
-                      log_exit(id() + ".flush"));
+                      log_exit("sinks", id() + ".flush"));
 }
 
 void sink::flush() {

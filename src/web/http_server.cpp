@@ -3,23 +3,10 @@
 #include <sstream>
 
 #include "sightline/core/log.hpp"
+#include "sightline/core/log_exit.hpp"
 #include "sightline/web/websocket_session.hpp"
 
 namespace sightline {
-
-namespace {
-auto log_exit(const char* what) {
-    return [what](std::exception_ptr e) {
-        if (!e) return;
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            log::write(log::level::error, "web.http", what, {{"error", ex.what()}});
-        }
-    };
-}
-
-}  // namespace
 
 http_server::http_server(net::io_context& ioc, tcp::endpoint listen, api_context ctx, broadcaster& hub, http_limits limits)
     : ioc_(ioc), acceptor_(net::make_strand(ioc)), ctx_(std::move(ctx)), hub_(hub), limits_(limits) {
@@ -38,7 +25,7 @@ http_server::http_server(net::io_context& ioc, tcp::endpoint listen, api_context
 
 void http_server::start() {
     net::co_spawn(acceptor_.get_executor(), [self = shared_from_this()] { return self->accept_loop(); },
-                  log_exit("accept_failed"));
+                  log_exit("web.http", "accept_loop"));
     std::ostringstream where;
     where << local_;
     log::write(log::level::info, "web.http", "listening", {{"address", where.str()}});
@@ -63,7 +50,7 @@ net::awaitable<void> http_server::accept_loop() {
         }
         auto ex = socket.get_executor();
         net::co_spawn(ex, [self = shared_from_this(), s = std::move(socket)]() mutable { return self->session(std::move(s)); },
-                      log_exit("session_failed"));
+                      log_exit("web.http", "session"));
     }
 }
 

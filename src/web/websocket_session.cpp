@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "sightline/core/log.hpp"
+#include "sightline/core/log_exit.hpp"
 #include "sightline/web/client_message.hpp"
 #include "sightline/web/broadcaster.hpp"
 
@@ -19,14 +20,7 @@ websocket_session::websocket_session(beast::tcp_stream stream, std::shared_ptr<c
 void websocket_session::start(http_request req, broadcaster& hub) {
     net::co_spawn(ws_.get_executor(), [self = shared_from_this(), req = std::move(req), hub = &hub]() mutable {
         return self->run(std::move(req), hub);
-    }, [](std::exception_ptr e) {
-        if (!e) return;
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            log::write(log::level::error, "web.ws", "session_failed", {{"error", ex.what()}});
-        }
-    });
+    }, log_exit("web.ws", "session"));
 }
 
 void websocket_session::send(std::shared_ptr<const std::string> frame, bool droppable) {
