@@ -6,7 +6,6 @@ set -euo pipefail
 
 packages=(
   g++ cmake ninja-build python3 procps
-  prometheus
   libboost1.81-dev libboost-json1.81-dev libboost-log1.81-dev
   libboost-program-options1.81-dev libboost-test1.81-dev
   "$@"
