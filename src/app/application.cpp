@@ -9,6 +9,7 @@
 #include <iostream>
 #include <thread>
 
+#include "sightline/alerts/alert_delivery.hpp"
 #include "sightline/app/report.hpp"
 #include "sightline/core/log.hpp"
 #include "sightline/core/net.hpp"
@@ -149,7 +150,25 @@ struct web_front {
     broadcaster hub;
     std::shared_ptr<observer> obs;
     std::shared_ptr<http_server> server;
+    std::shared_ptr<alert_delivery> delivery;  // null when no receiver is configured
 };
+
+/// Alert rules on every tick, and delivery to Alertmanager and webhooks when configured.
+void start_alerting(net::io_context& ioc, const pipeline_config& cfg, web_front& web) {
+    const auto& a = cfg.alerts;
+    alerting setup;
+    setup.evaluator = std::make_shared<alert_evaluator>(a.rules, static_cast<std::size_t>(a.history_capacity));
+    if (a.alertmanager || !a.webhooks.empty()) {
+        web.delivery = std::make_shared<alert_delivery>(ioc, a, "http://" + cfg.http.listen + "/alerts");
+        web.delivery->start();
+        auto d = web.delivery;
+        setup.on_change = [d](std::vector<alert> changed, std::vector<alert> firing) {
+            d->notify(std::move(changed), std::move(firing));
+        };
+        setup.delivery_stats = [d] { return d->stats_json(); };
+    }
+    web.obs->set_alerting(std::move(setup));
+}
 
 std::unique_ptr<web_front> start_web(net::io_context& ioc, pipeline& p) {
     const auto& http_cfg = p.config().http;
@@ -161,9 +180,11 @@ std::unique_ptr<web_front> start_web(net::io_context& ioc, pipeline& p) {
     web->obs->set_health_thresholds({p.config().health.stage_error_ratio, p.config().health.queue_fill,
                                      p.config().health.source_dropped_lines});
     web->obs->set_feeds(p.traces(), p.errors());
+    start_alerting(ioc, p.config(), *web);
     web->obs->on_snapshot([hub](const std::shared_ptr<const snapshot>& s) {
         if (s->health_frame) hub->publish(s->health_frame, false);
         if (s->circuit_frame) hub->publish(s->circuit_frame, false);
+        if (s->alert_frame) hub->publish(s->alert_frame, false);
         hub->publish(s->stats_frame, true);
         if (s->trace_frame) hub->publish_traces(s->new_traces, s->trace_frame);
         if (s->error_frame) hub->publish(s->error_frame, true);
@@ -216,6 +237,7 @@ int run_pipeline(const cli_options& o, pipeline_config cfg) {
             return;
         }
         web->server->stop();
+        if (web->delivery) web->delivery->stop();
         web->obs->stop([&] { ioc.stop(); });
     };
     // First SIGINT/SIGTERM: stop reading and drain. Second: leave at once.

@@ -339,12 +339,10 @@ pipeline_config parse_config(std::string_view text, problems& found) {
         cfg.log.level = value_to<std::string>(o.at("level"));
         cfg.log.format = value_to<std::string>(o.at("format"));
     });
-    if (auto it = root.find("alerts"); it != root.end()) {
-        if (it->value().is_object())
-            cfg.alerts = it->value().get_object();
-        else
-            found.add("alerts", "expected object, got " + std::string(json_kind_name(it->value())));
-    }
+    if (auto it = root.find("alerts"); it != root.end() && !it->value().is_object())
+        found.add("alerts", "expected object, got " + std::string(json_kind_name(it->value())));
+    else
+        cfg.alerts = parse_alerts_config(it == root.end() ? nullptr : &it->value().get_object(), found);
     return cfg;
 }
 

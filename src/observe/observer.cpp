@@ -102,7 +102,31 @@ std::shared_ptr<const snapshot> observer::build() {
 
     auto s = std::make_shared<snapshot>();
     s->seq = ++seq_;
+    // Alerts see the same numbers /stats shows, rates included.
+    std::vector<alert> changed;
+    if (auto& ev = alerting_.evaluator) {
+        changed = ev->evaluate(stats, previous_stats_, wall, now);
+        auto summary = ev->summary_json();
+        if (alerting_.delivery_stats) summary["delivery"] = alerting_.delivery_stats();
+        stats["alerts"] = std::move(summary);
+    }
     s->health = evaluate_health(stats, previous_stats_, thresholds_);
+    if (auto& ev = alerting_.evaluator) {
+        apply_alerts_to_health(s->health, ev->firing_critical());
+        s->alerts_json = std::make_shared<const std::string>(json::serialize(ev->to_json()));
+        if (!changed.empty()) {
+            json::array list;
+            for (const auto& a : changed) list.push_back(a.to_json());
+            s->alert_frame = std::make_shared<const std::string>(json::serialize(
+                json::object{{"type", "alert"}, {"timestamp", format_rfc3339(wall)}, {"alerts", std::move(list)}}));
+        }
+        if (alerting_.on_change && !changed.empty()) {
+            std::vector<alert> firing;
+            for (const auto& a : ev->active())
+                if (a.state == alert_state::firing) firing.push_back(a);
+            alerting_.on_change(std::move(changed), std::move(firing));
+        }
+    }
     if (s->health != previous_health_) {
         json::object frame{{"type", "health"}, {"timestamp", format_rfc3339(wall)}, {"health", s->health}};
         s->health_frame = std::make_shared<const std::string>(json::serialize(frame));

@@ -165,6 +165,7 @@ std::string to_prometheus(const json::object& stats) {
     auto& s_acc = fam("sightline_source_connections_accepted_total", "counter", "Connections accepted.");
     auto& s_ref = fam("sightline_source_connections_refused_total", "counter", "Connections refused (limit).");
     auto& s_kern = fam("sightline_source_kernel_dropped_datagrams_total", "counter", "Datagrams the kernel dropped.");
+    auto& s_paused = fam("sightline_source_paused_seconds_total", "counter", "Time a source was paused by backpressure.");
     for (const auto& kv : sources) {
         const auto& s = kv.value().as_object();
         labels l{{"source", std::string(kv.key())}, {"type", std::string(s.at("type").as_string())}};
@@ -175,6 +176,7 @@ std::string to_prometheus(const json::object& stats) {
         s_acc.add(l, number(s.at("connections_accepted")));
         s_ref.add(l, number(s.at("connections_refused")));
         if (auto it = s.find("kernel_dropped_datagrams"); it != s.end()) s_kern.add(l, number(it->value()));
+        if (auto it = s.find("paused_ms_total"); it != s.end()) s_paused.add(l, number(it->value()) / 1000.0);
         for (const auto& r : s.at("dropped_by_reason").as_object()) {
             auto lr = l;
             lr.emplace_back("reason", std::string(r.key()));
@@ -220,6 +222,36 @@ std::string to_prometheus(const json::object& stats) {
     if (auto it = sys.find("cpu_percent"); it != sys.end())
         fam("sightline_cpu_ratio", "gauge", "CPU used by the process over the last tick (1 = one core).")
             .add({}, number(it->value()) / 100.0);
+
+    if (auto it = stats.find("alerts"); it != stats.end() && it->value().is_object()) {
+        const auto& alerts = it->value().as_object();
+        auto& firing = fam("sightline_alerts_firing", "gauge", "Firing alerts, by rule.");
+        auto& pending = fam("sightline_alerts_pending", "gauge", "Pending alerts (condition holds, for_ms not yet passed), by rule.");
+        for (const auto& r : alerts.at("by_rule").as_array()) {
+            const auto& o = r.as_object();
+            labels l{{"alertname", std::string(o.at("alertname").as_string())},
+                     {"severity", std::string(o.at("severity").as_string())}};
+            firing.add(l, number(o.at("firing")));
+            pending.add(l, number(o.at("pending")));
+        }
+        if (auto d = alerts.find("delivery"); d != alerts.end() && d->value().is_object()) {
+            auto& sent = fam("sightline_alert_deliveries_total", "counter", "Alert messages a receiver accepted.");
+            auto& failed = fam("sightline_alert_delivery_failures_total", "counter", "Failed delivery attempts.");
+            auto& retried = fam("sightline_alert_delivery_retries_total", "counter", "Delivery retries.");
+            auto& dropped_msgs = fam("sightline_alert_delivery_dropped_total", "counter",
+                                     "Alert messages given up (attempts exhausted or queue full).");
+            auto& queued = fam("sightline_alert_delivery_queue_length", "gauge", "Alert messages waiting for delivery.");
+            for (const auto& r : d->value().as_object().at("receivers").as_array()) {
+                const auto& o = r.as_object();
+                labels l{{"receiver", std::string(o.at("receiver").as_string())}, {"url", std::string(o.at("url").as_string())}};
+                sent.add(l, number(o.at("sent")));
+                failed.add(l, number(o.at("failed_attempts")));
+                retried.add(l, number(o.at("retries")));
+                dropped_msgs.add(l, number(o.at("dropped")));
+                queued.add(l, number(o.at("queued")));
+            }
+        }
+    }
 
     std::string text;
     for (const auto& fm : f) fm.write(text);

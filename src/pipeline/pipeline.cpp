@@ -42,6 +42,12 @@ problems validate(const pipeline_config& cfg) {
     auto g = build_graph(cfg, found);
     tag_table tags;
     make_processors(g, tags, found);
+    std::vector<std::string> stages, sources, sinks;
+    for (const auto& c : cfg.processors) stages.push_back(c.id);
+    for (const auto& c : cfg.sources) sources.push_back(c.id);
+    for (const auto& c : cfg.sinks) sinks.push_back(c.id);
+    if (cfg.dead_letter_path) sinks.emplace_back(dead_letter_id);
+    check_alert_selectors(cfg.alerts, stages, sources, sinks, found);
     return found;
 }
 

@@ -215,7 +215,8 @@ http_response handle_request(const http_request& req, const api_context& ctx) {
         if (!t) return error_response(http::status::not_found, "unknown line_id \"" + id + "\"", v);
         return make(http::status::ok, v, json_type, json::serialize(t->to_json()));
     }
-    if (path == "/alerts") return make(http::status::ok, v, json_type, R"({"active":[],"history":[]})");
+    if (path == "/alerts")
+        return make(http::status::ok, v, json_type, snap->alerts_json ? *snap->alerts_json : R"({"active":[],"history":[]})");
     if (path == "/ws") {
         auto res = error_response(http::status::upgrade_required, "/ws takes WebSocket upgrades only", v);
         res.set(http::field::upgrade, "websocket");

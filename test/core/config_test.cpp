@@ -267,7 +267,9 @@ BOOST_AUTO_TEST_CASE(simple_processors_only_form_is_valid) {
     BOOST_TEST(cfg.log.level == "info");
     BOOST_TEST(cfg.log.format == "");
     BOOST_TEST(!cfg.dead_letter_path.has_value());
-    BOOST_TEST(cfg.alerts.empty());
+    BOOST_TEST(cfg.alerts.built_in_rules);
+    BOOST_TEST(!cfg.alerts.alertmanager.has_value());
+    BOOST_TEST(cfg.alerts.webhooks.empty());
 }
 
 BOOST_AUTO_TEST_CASE(sections_are_read_into_the_config) {
@@ -279,7 +281,7 @@ BOOST_AUTO_TEST_CASE(sections_are_read_into_the_config) {
         "errors": {"capacity": 7},
         "log": {"level": "debug", "format": "json"},
         "dead_letter": {"path": "/var/log/dead.jsonl"},
-        "alerts": {"rule": 1}
+        "alerts": {"rules": [{"name": "Silent", "expr": "lines_per_second", "below": 1}], "history_capacity": 9}
     })",
                             found);
     BOOST_TEST(found.empty());
@@ -295,7 +297,9 @@ BOOST_AUTO_TEST_CASE(sections_are_read_into_the_config) {
     BOOST_TEST(cfg.log.level == "debug");
     BOOST_TEST(cfg.log.format == "json");
     BOOST_TEST(cfg.dead_letter_path.value_or("") == "/var/log/dead.jsonl");
-    BOOST_TEST(json::serialize(cfg.alerts) == R"({"rule":1})");
+    BOOST_REQUIRE_EQUAL(cfg.alerts.rules.size(), 1u);
+    BOOST_TEST(cfg.alerts.rules[0].name == "Silent");
+    BOOST_TEST(cfg.alerts.history_capacity == 9);
 }
 
 BOOST_AUTO_TEST_CASE(section_with_problems_keeps_its_defaults) {

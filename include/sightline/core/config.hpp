@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sightline/alerts/alerts_config.hpp"
 #include "sightline/core/param_schema.hpp"
 #include "sightline/core/problems.hpp"
 
@@ -88,7 +89,7 @@ struct pipeline_config {
     std::int64_t errors_capacity = 1000;
     log_config log;
     health_config health;
-    boost::json::object alerts;
+    alerts_config alerts;
 };
 
 /// Id reserved for the dead-letter sink in stats.

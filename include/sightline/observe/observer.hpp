@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "sightline/alerts/alert_evaluator.hpp"
 #include "sightline/core/net.hpp"
 #include "sightline/observe/error_log.hpp"
 #include "sightline/observe/health.hpp"
@@ -35,6 +36,19 @@ struct snapshot {
     std::shared_ptr<const std::string> error_frame;
     /// {"type":"circuit","stages":{id: state}} when a circuit changed state this tick.
     std::shared_ptr<const std::string> circuit_frame;
+    /// GET /alerts: {"active": [...], "history": [...]}.
+    std::shared_ptr<const std::string> alerts_json;
+    /// {"type":"alert","alerts":[...]} with the alerts that changed state this tick.
+    std::shared_ptr<const std::string> alert_frame;
+};
+
+/// Alert rules evaluated on every tick (observer::set_alerting).
+struct alerting {
+    std::shared_ptr<alert_evaluator> evaluator;
+    /// Gets each tick's transitions and the alerts firing now, on the observer's strand.
+    std::function<void(std::vector<alert> changed, std::vector<alert> firing)> on_change;
+    /// Delivery counters merged into stats.alerts.delivery.
+    std::function<boost::json::object()> delivery_stats;
 };
 
 /// On its own strand, every push interval: reads the live counters, adds rates (last
@@ -64,6 +78,8 @@ public:
     }
     /// Thresholds for health judgements.
     void set_health_thresholds(health_thresholds t) { thresholds_ = t; }
+    /// Evaluates alert rules on every tick (before start()).
+    void set_alerting(alerting a) { alerting_ = std::move(a); }
     /// Extra figures merged into stats.system (e.g. websocket_clients).
     void set_system_extra(std::function<void(boost::json::object&)> fn) { system_extra_ = std::move(fn); }
 
@@ -87,6 +103,7 @@ private:
     std::uint64_t seq_ = 0;
     std::function<void(const std::shared_ptr<const snapshot>&)> listener_;
     std::function<void(boost::json::object&)> system_extra_;
+    alerting alerting_;
     mutable std::mutex mutex_;  // guards latest_ only
     std::shared_ptr<const snapshot> latest_;
     bool stopped_ = false;

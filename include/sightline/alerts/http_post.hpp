@@ -1,0 +1,21 @@
+#pragma once
+#include <chrono>
+#include <string>
+
+#include "sightline/alerts/http_url.hpp"
+#include "sightline/core/net.hpp"
+
+namespace sightline {
+
+/// How one POST went: ok for a 2xx answer; otherwise `error` says why.
+struct http_post_result {
+    bool ok = false;
+    unsigned status = 0;  // 0 when no answer came
+    std::string error;
+};
+
+/// POSTs a JSON `body` to `url` on the calling coroutine's executor. Resolving,
+/// connecting, sending and reading the answer all fit in `timeout`.
+net::awaitable<http_post_result> http_post(const http_url& url, std::string body, std::chrono::milliseconds timeout);
+
+}  // namespace sightline
