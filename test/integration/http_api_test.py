@@ -110,7 +110,7 @@ def health_and_components():
         code, _, body = http(svc.hport, "/health")
         h = json.loads(body)
         assert code == 200 and h["status"] == "healthy", (code, h)
-        assert set(h["components"]) == {"tcp_in", "tagger", "router", "errors", "rest"}, h
+        assert set(h["components"]) == {"tcp_in", "tagger", "router", "errors", "rest", "alerts"}, h
         code, _, body = http(svc.hport, "/health/router")
         assert code == 200 and json.loads(body)["status"] == "healthy"
         code, _, body = http(svc.hport, "/health/nope")

@@ -138,7 +138,21 @@ json::object sample_stats() {
                         {"bottleneck_stage", "tagger"},
                         {"websocket_clients", 2u},
                         {"timestamp", "2024-01-01T00:00:00.000000Z"}};
-    return {{"processors", processors}, {"sources", sources}, {"sinks", sinks}, {"system", system}};
+    json::object alerts{
+        {"firing", 1u},
+        {"pending", 0u},
+        {"active", json::array()},
+        {"by_rule", json::array{json::object{{"alertname", "HighErrorRate"}, {"severity", "critical"}, {"firing", 1u}, {"pending", 0u}},
+                                json::object{{"alertname", "SlowStage"}, {"severity", "warning"}, {"firing", 0u}, {"pending", 2u}}}},
+        {"delivery", json::object{{"receivers", json::array{json::object{{"receiver", "webhook"},
+                                                                         {"url", "http://127.0.0.1:9000/hook"},
+                                                                         {"sent", 3u},
+                                                                         {"failed_attempts", 4u},
+                                                                         {"retries", 4u},
+                                                                         {"dropped", 0u},
+                                                                         {"queued", 1u},
+                                                                         {"failing", false}}}}}}};
+    return {{"processors", processors}, {"sources", sources}, {"sinks", sinks}, {"system", system}, {"alerts", alerts}};
 }
 
 strings lines_of(const std::string& text) {
@@ -325,8 +339,9 @@ BOOST_AUTO_TEST_CASE(one_help_and_one_type_per_family_then_its_samples) {
     // Every TYPE line was checked with its HELP line.
     auto type_lines = std::count_if(lines.begin(), lines.end(), [](const auto& l) { return l.rfind("# TYPE ", 0) == 0; });
     BOOST_TEST(static_cast<std::size_t>(type_lines) == families.size());
-    // 10 stage, 8 source, 4 sink (with disk space), 12 process and service families.
-    BOOST_TEST(families.size() == 34u);
+    // 10 stage, 8 source, 4 sink (with disk space), 12 process and service, 2 alert and
+    // 5 alert delivery families.
+    BOOST_TEST(families.size() == 41u);
     BOOST_TEST(samples > families.size());
     // Non-counters must not pretend to be counters.
     for (const auto& [name, type] : types)
@@ -382,6 +397,16 @@ BOOST_AUTO_TEST_CASE(families_without_samples_are_left_out) {
                        "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n"
                        "# TYPE process_cpu_seconds_total counter\n"
                        "process_cpu_seconds_total 0\n");
+}
+
+BOOST_AUTO_TEST_CASE(alerts_are_counted_by_rule_and_delivery_by_receiver) {
+    auto lines = lines_of(to_prometheus(sample_stats()));
+    BOOST_TEST(has_line(lines, R"(sightline_alerts_firing{alertname="HighErrorRate",severity="critical"} 1)"));
+    BOOST_TEST(has_line(lines, R"(sightline_alerts_firing{alertname="SlowStage",severity="warning"} 0)"));
+    BOOST_TEST(has_line(lines, R"(sightline_alerts_pending{alertname="SlowStage",severity="warning"} 2)"));
+    BOOST_TEST(has_line(lines, R"(sightline_alert_deliveries_total{receiver="webhook",url="http://127.0.0.1:9000/hook"} 3)"));
+    BOOST_TEST(has_line(lines, R"(sightline_alert_delivery_retries_total{receiver="webhook",url="http://127.0.0.1:9000/hook"} 4)"));
+    BOOST_TEST(has_line(lines, R"(sightline_alert_delivery_queue_length{receiver="webhook",url="http://127.0.0.1:9000/hook"} 1)"));
 }
 
 BOOST_AUTO_TEST_CASE(special_values_use_prometheus_spelling) {
