@@ -294,4 +294,11 @@ def invalid_rules_fail_validation_with_their_json_path():
     shutil.rmtree(d, ignore_errors=True)
 
 
+@cases.run
+def the_alerts_example_config_is_valid():
+    example = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "conf", "examples", "alerts.json")
+    r = subprocess.run([EXE, "--config", example, "--check"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+
+
 sys.exit(cases.finish())
