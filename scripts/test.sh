@@ -4,8 +4,10 @@
 # ThreadSanitizer. The integration tests fail on any sanitizer report of the server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# promtool (package prometheus) checks /metrics in the tests; the run command does not need it.
-scripts/setup.sh prometheus
+# promtool (package prometheus) checks /metrics in the tests, and the dashboard test
+# drives Debian's chromium; the run command needs neither.
+scripts/setup.sh prometheus chromium
+scripts/npm_deps.sh
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
