@@ -5,5 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+scripts/npm_deps.sh
 scripts/build.sh release sightline
 exec build/release/sightline "$@"

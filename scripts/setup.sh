@@ -10,6 +10,9 @@ packages=(
   libboost-program-options1.81-dev libboost-test1.81-dev
   "$@"
 )
+# npm installs the dashboard's browser libraries (package.json); Debian's Node.js does
+# where the machine has none of its own.
+if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -4,9 +4,11 @@
 # ThreadSanitizer. The integration tests fail on any sanitizer report of the server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# promtool (package prometheus) checks /metrics and conf/prometheus/; a real Alertmanager
-# receives alerts in the alerts test. The run command needs neither.
-scripts/setup.sh prometheus prometheus-alertmanager
+# promtool (package prometheus) checks /metrics and conf/prometheus/, a real Alertmanager
+# receives alerts in the alerts test, and the dashboard test drives Debian's chromium;
+# the run command needs none of them.
+scripts/setup.sh prometheus prometheus-alertmanager chromium
+scripts/npm_deps.sh
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"

@@ -186,7 +186,7 @@ std::unique_ptr<web_front> start_web(net::io_context& ioc, pipeline& p) {
         if (s->circuit_frame) hub->publish(s->circuit_frame, false);
         if (s->alert_frame) hub->publish(s->alert_frame, false);
         hub->publish(s->stats_frame, true);
-        if (s->trace_frame) hub->publish_traces(s->new_traces, s->trace_frame);
+        if (s->trace_frame) hub->publish_traces(s->new_traces, s->trace_frame, s->seq);
         if (s->error_frame) hub->publish(s->error_frame, true);
     });
     api_context ctx;
@@ -194,6 +194,9 @@ std::unique_ptr<web_front> start_web(net::io_context& ioc, pipeline& p) {
     ctx.latest = [obs] { return obs->latest(); };
     ctx.pipeline_json = std::make_shared<const std::string>(json::serialize(p.describe()));
     ctx.static_root = find_static_root();
+    // Beside static/: the source tree's node_modules, or the one installed with the static files.
+    ctx.vendor_root = fs::absolute(ctx.static_root).parent_path() / "node_modules";
+    ctx.push_interval = std::chrono::milliseconds(http_cfg.push_interval_ms);
     ctx.token = http_cfg.token;
     ctx.allowed_origins = http_cfg.allowed_origins;
     ctx.ready = [&p] { return p.running(); };

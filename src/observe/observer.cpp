@@ -161,7 +161,8 @@ std::shared_ptr<const snapshot> observer::build() {
         if (!fresh.empty()) {
             json::array list;
             for (const auto& t : fresh) list.emplace_back(t->to_json());
-            s->trace_frame = std::make_shared<const std::string>(json::serialize(json::object{{"type", "trace"}, {"traces", std::move(list)}}));
+            s->trace_frame = std::make_shared<const std::string>(
+                json::serialize(json::object{{"type", "trace"}, {"seq", s->seq}, {"traces", std::move(list)}}));
             s->new_traces = std::make_shared<const std::vector<trace_ptr>>(std::move(fresh));
         }
     }
@@ -170,9 +171,12 @@ std::shared_ptr<const snapshot> observer::build() {
         if (!fresh.empty()) {
             json::array list;
             for (const auto& e : fresh) list.emplace_back(e.to_json());
-            s->error_frame = std::make_shared<const std::string>(json::serialize(json::object{{"type", "error"}, {"errors", std::move(list)}}));
+            s->error_frame = std::make_shared<const std::string>(
+                json::serialize(json::object{{"type", "error"}, {"seq", s->seq}, {"errors", std::move(list)}}));
         }
     }
+    s->traces_through = traces_seen_;
+    s->errors_through = errors_seen_;
     previous_stats_ = stats;
     s->stats = std::move(stats);
     return s;

@@ -25,8 +25,8 @@ void broadcaster::publish(const std::shared_ptr<const std::string>& frame, bool 
 }
 
 void broadcaster::publish_traces(const std::shared_ptr<const std::vector<trace_ptr>>& traces,
-                                 const std::shared_ptr<const std::string>& frame) {
-    for (auto& s : live()) s->send_traces(traces, frame);
+                                 const std::shared_ptr<const std::string>& frame, std::uint64_t seq) {
+    for (auto& s : live()) s->send_traces(traces, frame, seq);
 }
 
 std::size_t broadcaster::clients() const {

@@ -4,6 +4,7 @@
 
 #include "sightline/core/log.hpp"
 #include "sightline/core/log_exit.hpp"
+#include "sightline/web/hello_frame.hpp"
 #include "sightline/web/websocket_session.hpp"
 
 namespace sightline {
@@ -110,11 +111,9 @@ net::awaitable<void> http_server::session(tcp::socket socket) {
                 co_await http::async_write(stream, *refusal, use_aw_ec);
                 break;
             }
-            auto snap = ctx_.latest();
-            auto hello = std::make_shared<const std::string>(
-                R"({"type":"hello","pipeline":)" + *ctx_.pipeline_json + R"(,"snapshot":)" + *snap->stats_frame + "}");
             stream.expires_never();
-            std::make_shared<websocket_session>(std::move(stream), std::move(hello), limits_.ws_max_behind, slot)
+            auto make_hello = [self = shared_from_this()] { return hello_frame(self->ctx_); };
+            std::make_shared<websocket_session>(std::move(stream), std::move(make_hello), limits_.ws_max_behind, slot)
                 ->start(std::move(req), hub_);
             co_return;
         }

@@ -9,6 +9,7 @@
 
 #include "sightline/observe/health.hpp"
 #include "sightline/web/static_files.hpp"
+#include "sightline/web/vendor_files.hpp"
 
 namespace sightline {
 
@@ -49,12 +50,13 @@ std::optional<std::string> check_limit(const std::map<std::string, std::string>&
     return std::nullopt;
 }
 
-http_response serve_static(const http_request& req, const api_context& ctx) {
-    auto file = resolve_static_path(ctx.static_root, req.target());
-    if (!file) return error_response(http::status::not_found, "not found", req.version());
+/// A file of the dashboard, with an ETag for revalidation and the CSP.
+http_response serve_file(const http_request& req, const std::filesystem::path& file) {
     std::error_code ec;
-    auto size = std::filesystem::file_size(*file, ec);
-    auto mtime = std::filesystem::last_write_time(*file, ec).time_since_epoch().count();
+    if (!std::filesystem::is_regular_file(file, ec))
+        return error_response(http::status::not_found, "not found", req.version());
+    auto size = std::filesystem::file_size(file, ec);
+    auto mtime = std::filesystem::last_write_time(file, ec).time_since_epoch().count();
     // Built by appending: g++ 12 warns falsely (-Wrestrict) on "\"" + std::string.
     std::string etag(1, '"');
     etag.append(std::to_string(size)).append("-").append(std::to_string(mtime)).append(1, '"');
@@ -63,14 +65,27 @@ http_response serve_static(const http_request& req, const api_context& ctx) {
         res.set(http::field::etag, etag);
         return res;
     }
-    std::ifstream in(*file, std::ios::binary);
+    std::ifstream in(file, std::ios::binary);
     std::stringstream ss;
     ss << in.rdbuf();
-    auto res = make(http::status::ok, req.version(), content_type_for(*file), ss.str());
+    auto res = make(http::status::ok, req.version(), content_type_for(file), ss.str());
     res.set(http::field::etag, etag);
     res.set(http::field::cache_control, "no-cache");
     res.set("Content-Security-Policy", csp);
     return res;
+}
+
+http_response serve_static(const http_request& req, const api_context& ctx) {
+    auto file = resolve_static_path(ctx.static_root, req.target());
+    if (!file) return error_response(http::status::not_found, "not found", req.version());
+    return serve_file(req, *file);
+}
+
+/// /vendor/NAME: a browser library from node_modules, only the names vendor_file() knows.
+http_response serve_vendor(const http_request& req, std::string_view name, const api_context& ctx) {
+    auto rel = vendor_file(name);
+    if (!rel || ctx.vendor_root.empty()) return error_response(http::status::not_found, "not found", req.version());
+    return serve_file(req, ctx.vendor_root / *rel);
 }
 
 bool is_api(std::string_view path) {
@@ -145,6 +160,7 @@ http_response handle_request(const http_request& req, const api_context& ctx) {
         res.set(http::field::allow, "GET, HEAD");
         return res;
     }
+    if (path.substr(0, 8) == "/vendor/") return serve_vendor(req, path.substr(8), ctx);
     if (!is_api(path)) return serve_static(req, ctx);
     if (path == "/live") return make(http::status::ok, v, json_type, R"({"status":"live"})");
     if (!token_ok(req, ctx)) {

@@ -9,10 +9,10 @@
 
 namespace sightline {
 
-websocket_session::websocket_session(beast::tcp_stream stream, std::shared_ptr<const std::string> hello,
+websocket_session::websocket_session(beast::tcp_stream stream, std::function<std::string()> make_hello,
                                      std::chrono::milliseconds max_behind, std::shared_ptr<void> slot)
     : ws_(std::move(stream)),
-      hello_(std::move(hello)),
+      make_hello_(std::move(make_hello)),
       wake_(ws_.get_executor()),
       max_behind_(max_behind),
       slot_(std::move(slot)) {}
@@ -30,8 +30,9 @@ void websocket_session::send(std::shared_ptr<const std::string> frame, bool drop
 }
 
 void websocket_session::send_traces(std::shared_ptr<const std::vector<trace_ptr>> traces,
-                                    std::shared_ptr<const std::string> frame) {
-    net::post(ws_.get_executor(), [self = shared_from_this(), traces = std::move(traces), frame = std::move(frame)]() mutable {
+                                    std::shared_ptr<const std::string> frame, std::uint64_t seq) {
+    net::post(ws_.get_executor(), [self = shared_from_this(), traces = std::move(traces), frame = std::move(frame),
+                                   seq]() mutable {
         if (!self->filter_) {
             self->enqueue(std::move(frame), true);
             return;
@@ -41,7 +42,7 @@ void websocket_session::send_traces(std::shared_ptr<const std::vector<trace_ptr>
             if (self->filter_->matches(*t)) list.emplace_back(t->to_json());
         if (list.empty()) return;
         self->enqueue(std::make_shared<const std::string>(
-                          boost::json::serialize(boost::json::object{{"type", "trace"}, {"traces", std::move(list)}})),
+                          boost::json::serialize(boost::json::object{{"type", "trace"}, {"seq", seq}, {"traces", std::move(list)}})),
                       true);
     });
 }
@@ -122,8 +123,11 @@ net::awaitable<void> websocket_session::run(http_request req, broadcaster* hub) 
     beast::get_lowest_layer(ws_).expires_never();
     auto [ec] = co_await ws_.async_accept(req, use_aw_ec);
     if (ec) co_return;
-    enqueue(hello_, false);
+    // Joined first, then the hello: a tick between the two is in both, and the client
+    // tells by `seq`; the other order could lose that tick's traces and errors.
     hub->add(shared_from_this());
+    enqueue(std::make_shared<const std::string>(make_hello_()), false);
+    make_hello_ = nullptr;  // it holds the server
     net::co_spawn(ws_.get_executor(), [self = shared_from_this()] { return self->write_loop(); }, net::detached);
     beast::flat_buffer buffer;
     for (;;) {

@@ -214,7 +214,10 @@ def install_finds_its_default_config_and_unit_verifies():
     r = subprocess.run(["cmake", "--install", build_dir, "--prefix", prefix], capture_output=True, timeout=120)
     assert r.returncode == 0, r.stderr[-500:]
     installed = os.path.join(prefix, "bin", "sightline")
-    for f in ("etc/sightline/sightline.json", "share/sightline/static/index.html", "lib/systemd/system/sightline.service"):
+    for f in ("etc/sightline/sightline.json", "share/sightline/static/index.html", "lib/systemd/system/sightline.service",
+              # the dashboard's npm libraries, beside the static files (served under /vendor/)
+              "share/sightline/node_modules/uplot/dist/uPlot.esm.js",
+              "share/sightline/node_modules/@dagrejs/dagre/dist/dagre.esm.js"):
         assert os.path.exists(os.path.join(prefix, f)), f
     # No --config: the default config beside the installed binary is found and valid.
     r = subprocess.run([installed, "--check"], capture_output=True, cwd=D, timeout=30)

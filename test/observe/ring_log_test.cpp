@@ -111,6 +111,17 @@ BOOST_AUTO_TEST_CASE(since_returns_exactly_the_items_added_after_a_cursor) {
     BOOST_TEST(c4 == 5u);
 }
 
+BOOST_AUTO_TEST_CASE(newest_through_stops_at_a_cursor_and_at_the_oldest_kept_item) {
+    ring_log<int> log(5);
+    BOOST_TEST(log.newest_through(10, 10).empty());
+    add_range(log, 1, 7);  // keeps 3..7, sequence numbers equal the values
+    BOOST_TEST(log.newest_through(5, 10) == (ints{5, 4, 3}), boost::test_tools::per_element());
+    BOOST_TEST(log.newest_through(7, 2) == (ints{7, 6}), boost::test_tools::per_element());
+    BOOST_TEST(log.newest_through(100, 10) == (ints{7, 6, 5, 4, 3}), boost::test_tools::per_element());
+    BOOST_TEST(log.newest_through(2, 10).empty());  // evicted already
+    BOOST_TEST(log.newest_through(0, 10).empty());
+}
+
 BOOST_AUTO_TEST_CASE(since_starts_at_the_oldest_kept_item_after_the_ring_wrapped) {
     ring_log<int> log(5);
     add_range(log, 1, 5);

@@ -804,6 +804,10 @@ BOOST_AUTO_TEST_CASE(ws_upgrade_sends_hello_then_published_frames_in_order) {
     BOOST_TEST(v.at("type") == json::value("hello"));
     BOOST_TEST(v.at("pipeline") == json::parse(pipeline_bytes));
     BOOST_TEST(v.at("snapshot") == json::parse(stats_frame_bytes));
+    BOOST_TEST(v.at("seq") == json::value(7));
+    BOOST_TEST(v.at("push_interval_ms") == json::value(1000));
+    BOOST_TEST(v.at("traces").as_array().empty());  // no trace store in this context
+    BOOST_TEST(v.at("errors").as_array().empty());
     // The session joined the broadcaster before it wrote the hello.
     BOOST_TEST(s.hub().clients() == 1u);
 

@@ -358,6 +358,33 @@ BOOST_AUTO_TEST_CASE(static_index_has_csp_and_etag_and_revalidates_with_304) {
     BOOST_TEST(header(js, http::field::etag) != etag);
 }
 
+BOOST_AUTO_TEST_CASE(vendor_serves_only_the_named_libraries_from_node_modules) {
+    fixture f;
+    temp_dir modules;
+    f.ctx.vendor_root = modules.path;
+    fs::create_directories(modules.path / "uplot/dist");
+    std::ofstream(modules.path / "uplot/dist/uPlot.esm.js", std::ios::binary) << "export default 1;\n";
+    std::ofstream(modules.path / "uplot/package.json", std::ios::binary) << "{}\n";
+
+    auto lib = f.get("/vendor/uplot.esm.js?v=1");
+    BOOST_TEST(status_of(lib) == 200u);
+    BOOST_TEST(lib.body() == "export default 1;\n");
+    BOOST_TEST(header(lib, http::field::content_type) == "text/javascript; charset=utf-8");
+    BOOST_TEST(!header(lib, "Content-Security-Policy").empty());
+    auto etag = header(lib, http::field::etag);
+    BOOST_TEST(status_of(f.get("/vendor/uplot.esm.js", {{http::field::if_none_match, etag}})) == 304u);
+
+    // Known name whose file npm has not installed; names outside the table; escapes.
+    for (std::string_view target : {"/vendor/dagre.esm.js", "/vendor/uplot/package.json", "/vendor/../index.html",
+                                    "/vendor/uplot/dist/uPlot.esm.js", "/vendor/", "/vendor/%2e%2e/index.html"}) {
+        auto res = f.get(target);
+        BOOST_TEST(status_of(res) == 404u, target);
+        BOOST_TEST(error_of(res) == "not found", target);
+    }
+    f.ctx.vendor_root.clear();
+    BOOST_TEST(status_of(f.get("/vendor/uplot.esm.js")) == 404u);
+}
+
 BOOST_AUTO_TEST_CASE(token_guards_the_api_but_not_the_dashboard) {
     fixture f;
     f.ctx.token = "s3cret";

@@ -36,6 +36,11 @@ struct snapshot {
     std::shared_ptr<const std::string> error_frame;
     /// {"type":"circuit","stages":{id: state}} when a circuit changed state this tick.
     std::shared_ptr<const std::string> circuit_frame;
+    /// Sequence numbers (in the trace store and the error log) that this and earlier
+    /// ticks' pushes have covered: a hello built from this snapshot holds the items up
+    /// to these, and pushes with a later `seq` hold only newer ones.
+    std::uint64_t traces_through = 0;
+    std::uint64_t errors_through = 0;
     /// GET /alerts: {"active": [...], "history": [...]}.
     std::shared_ptr<const std::string> alerts_json;
     /// {"type":"alert","alerts":[...]} with the alerts that changed state this tick.

@@ -50,6 +50,16 @@ public:
         for (std::uint64_t seq = from; seq <= added_ && out.size() < limit; ++seq) out.push_back(ring_[seq - oldest]);
         return {std::move(out), from + out.size() - 1};
     }
+    /// Up to `limit` items with sequence numbers up to `through`, newest first: what a
+    /// reader that has seen everything through `through` already knows.
+    std::vector<T> newest_through(std::uint64_t through, std::size_t limit) const {
+        std::lock_guard lock(mutex_);
+        std::vector<T> out;
+        std::uint64_t oldest = added_ + 1 - ring_.size();
+        for (std::uint64_t seq = std::min(through, added_); seq >= oldest && out.size() < limit; --seq)
+            out.push_back(ring_[seq - oldest]);
+        return out;
+    }
     std::size_t size() const {
         std::lock_guard lock(mutex_);
         return ring_.size();

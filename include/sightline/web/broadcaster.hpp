@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -21,9 +22,9 @@ public:
     /// client that is behind, never blocking anyone.
     void publish(const std::shared_ptr<const std::string>& frame, bool droppable);
     /// Sends a tick's new traces: subscribed clients get the ones matching their filter
-    /// (serialized per client); the others share `frame`.
+    /// (serialized per client, stamped with the snapshot's `seq`); the others share `frame`.
     void publish_traces(const std::shared_ptr<const std::vector<trace_ptr>>& traces,
-                        const std::shared_ptr<const std::string>& frame);
+                        const std::shared_ptr<const std::string>& frame, std::uint64_t seq);
     /// Clients connected now.
     std::size_t clients() const;
 

@@ -1,5 +1,6 @@
 #pragma once
 #include <boost/json/object.hpp>
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -25,6 +26,10 @@ struct api_context {
     /// The /pipeline document (fixed for the process lifetime).
     std::shared_ptr<const std::string> pipeline_json;
     std::filesystem::path static_root;
+    /// node_modules holding the dashboard's browser libraries (served under /vendor/).
+    std::filesystem::path vendor_root;
+    /// The snapshot period (told to WebSocket clients, which judge staleness by it).
+    std::chrono::milliseconds push_interval{1000};
     /// Bearer token required by the API (empty: none).
     std::string token;
     /// Origins allowed to open /ws besides the server's own.

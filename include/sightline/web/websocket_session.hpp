@@ -1,5 +1,6 @@
 #pragma once
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,15 +22,18 @@ public:
     static constexpr std::size_t max_queued_frames = 64;
     static constexpr std::size_t max_message_bytes = 64 * 1024;
 
-    /// `slot` is held for the session's life (it counts against the server's session cap).
-    websocket_session(beast::tcp_stream stream, std::shared_ptr<const std::string> hello,
+    /// `make_hello` builds the first message once the session has joined the
+    /// broadcaster (so no push falls between the two); `slot` is held for the session's
+    /// life (it counts against the server's session cap).
+    websocket_session(beast::tcp_stream stream, std::function<std::string()> make_hello,
                       std::chrono::milliseconds max_behind, std::shared_ptr<void> slot = {});
     /// Completes the upgrade for `req` and runs until the client goes away.
     void start(http_request req, broadcaster& hub);
     /// Queues a frame (any thread).
     void send(std::shared_ptr<const std::string> frame, bool droppable);
-    /// Queues a tick's traces: the shared frame, or this client's filtered one.
-    void send_traces(std::shared_ptr<const std::vector<trace_ptr>> traces, std::shared_ptr<const std::string> frame);
+    /// Queues a tick's traces (snapshot `seq`): the shared frame, or this client's filtered one.
+    void send_traces(std::shared_ptr<const std::vector<trace_ptr>> traces, std::shared_ptr<const std::string> frame,
+                     std::uint64_t seq);
 
 private:
     net::awaitable<void> run(http_request req, broadcaster* hub);
@@ -39,7 +43,7 @@ private:
     void on_message(std::string_view text);
 
     websocket::stream<beast::tcp_stream> ws_;
-    std::shared_ptr<const std::string> hello_;
+    std::function<std::string()> make_hello_;
     std::deque<std::pair<std::shared_ptr<const std::string>, bool>> queue_;  // only on the strand
     net::steady_timer wake_;
     bool closed_ = false;
