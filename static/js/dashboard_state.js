@@ -17,6 +17,7 @@ export class DashboardState {
     this.statsTime = null;
     this.helloSeq = 0;
     this.circuits = {};
+    this.alerts = [];  // active (pending and firing), from stats frames and alert messages
     this.traces = [];
     this.tracesSeen = 0;
     this.errors = new ErrorGroups();
@@ -34,6 +35,9 @@ export class DashboardState {
       case 'circuit':
         this.circuits = { ...this.circuits, ...msg.stages };
         return ['graph', 'detail'];
+      case 'alert':
+        this.applyAlerts(msg.alerts ?? []);
+        return ['alerts'];
       case 'trace':
         if (msg.seq <= this.helloSeq) return [];  // already in the hello
         this.addTraces([...(msg.traces ?? [])].reverse());
@@ -49,7 +53,7 @@ export class DashboardState {
 
   /** A (re)connection: the server's current picture replaces ours; chart history stays. */
   applyHello(msg) {
-    const topics = ['header', 'graph', 'charts', 'traces', 'errors', 'system', 'detail'];
+    const topics = ['header', 'alerts', 'graph', 'charts', 'traces', 'errors', 'system', 'detail'];
     this.pipeline = msg.pipeline ?? { stages: [], edges: [] };
     const key = JSON.stringify(this.pipeline);
     const pipelineChanged = key !== this.pipelineKey;
@@ -73,11 +77,23 @@ export class DashboardState {
     this.stats = frame.stats;
     this.health = frame.health;
     this.statsTime = frame.timestamp;
+    this.alerts = frame.stats?.alerts?.active ?? [];
     for (const [id, p] of Object.entries(frame.stats?.processors ?? {})) {
       if (p.circuit) this.circuits[id] = p.circuit.state;
     }
     this.recordSeries(frame);
-    return ['header', 'graph', 'charts', 'system', 'detail'];
+    return ['header', 'alerts', 'graph', 'charts', 'system', 'detail'];
+  }
+
+  /** Transitions of one tick: pending and firing alerts are upserted, resolved ones leave. */
+  applyAlerts(changed) {
+    const key = (a) => JSON.stringify(Object.entries(a.labels ?? {}).sort());
+    const byKey = new Map(this.alerts.map((a) => [key(a), a]));
+    for (const a of changed) {
+      if (a.state === 'resolved') byKey.delete(key(a));
+      else byKey.set(key(a), a);
+    }
+    this.alerts = [...byKey.values()];
   }
 
   recordSeries(frame) {

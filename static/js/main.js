@@ -7,6 +7,7 @@ import { byId } from './dom.js';
 import { ErrorsView } from './errors_view.js';
 import { invalidate, onRender } from './frame_scheduler.js';
 import { GraphView } from './graph_view.js';
+import { AlertsView } from './alerts_view.js';
 import { HeaderView } from './header_view.js';
 import { LiveFeed } from './live_feed.js';
 import { NodeDetailView } from './node_detail_view.js';
@@ -16,6 +17,7 @@ import { TracesView } from './traces_view.js';
 
 const state = new DashboardState();
 const header = new HeaderView();
+const alertsView = new AlertsView();
 const timeline = new TraceTimelineView();
 const detail = new NodeDetailView({
   onClose: () => selectNode(''),
@@ -44,6 +46,7 @@ onRender('layout', () => {
   charts.layout(state);
 });
 onRender('header', () => header.render(state, feed));
+onRender('alerts', () => alertsView.render(state.alerts));
 onRender('feed', () => header.renderFeed(feed));
 onRender('graph', () => graph.update(state));
 // Charts redraw at most twice a second: at a 100 ms push interval a 15-minute window

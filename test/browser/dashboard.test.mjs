@@ -41,6 +41,13 @@ function pipelineConfig(httpPort) {
     http: { enabled: true, listen: `127.0.0.1:${httpPort}`, push_interval_ms: 200 },
     trace: { enabled: true, sample: 1.0, capacity: 5000 },
     errors: { capacity: 1000 },
+    alerts: {
+      rules: [
+        { name: 'AlwaysOn', expr: 'rss_bytes', above: 0, severity: 'info', summary: 'rss {value} bytes' },
+        { name: 'FaultFails', expr: 'error_rate', stage: 'fault', above: 0, severity: 'warning',
+          summary: '{stage} fails {value:.0%} of lines' },
+      ],
+    },
   };
 }
 
@@ -174,6 +181,22 @@ test('a node opens its detail with parameters, counters and recent errors', asyn
   await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
   await page.click('#node-detail .close');
   await detail.waitFor({ state: 'hidden' });
+});
+
+test('alerts show in the header: a standing one, and one the moment it fires', async () => {
+  const standing = page.locator('#alerts li.alert-chip[data-alertname="AlwaysOn"]');
+  await standing.waitFor();
+  assert.equal(await standing.getAttribute('data-state'), 'firing');
+  assert.equal(await standing.getAttribute('data-severity'), 'info');
+  assert.match(await standing.getAttribute('title'), /^rss \d+ bytes$/);
+  // One failing line: error_rate of `fault` is above 0 for one tick, then resolves.
+  const seen = page.waitForFunction(() => {
+    const chip = document.querySelector('#alerts li.alert-chip[data-alertname="FaultFails"]');
+    return chip && chip.dataset.state === 'firing' && chip.textContent === 'FaultFailsstage=fault' && chip.title;
+  }, null, { timeout: WAIT_MS, polling: 10 });
+  await sendLines(tcpPort, [`INFO FAILME alert ${token}`]);
+  assert.match(await (await seen).jsonValue(), /^fault fails \d+% of lines$/);
+  await page.waitForFunction(() => !document.querySelector('#alerts li.alert-chip[data-alertname="FaultFails"]'));
 });
 
 test('stays within the DOM caps with 1000 traces per tick', async () => {
