@@ -20,7 +20,7 @@ line_batch line_batch::branch() const {
     b.lines = lines;
     b.end_of_stream = end_of_stream;
     b.traces.reserve(traces.size());
-    for (const auto& t : traces) b.traces.push_back({t.index, std::make_shared<trace_record>(*t.record)});
+    for (const auto& t : traces) b.traces.push_back({t.index, make_trace_record(*t.record)});
     return b;
 }
 

@@ -9,15 +9,25 @@ namespace sightline {
 
 namespace json = boost::json;
 
-std::uint64_t next_line_id() {
-    static std::atomic<std::uint64_t> next{1};
-    return next.fetch_add(1, std::memory_order_relaxed);
-}
+namespace {
+std::atomic<std::uint64_t> next_id{1};
+}  // namespace
+
+std::uint64_t next_line_id() { return next_id.fetch_add(1, std::memory_order_relaxed); }
+std::uint64_t next_line_ids(std::uint64_t n) { return next_id.fetch_add(n, std::memory_order_relaxed); }
+
+trace_ptr make_trace_record() { return std::make_shared<trace_record>(); }
+trace_ptr make_trace_record(const trace_record& copy) { return std::make_shared<trace_record>(copy); }
 
 void trace_record::add(std::string_view processor, std::string_view status, double duration_us, std::string_view tag,
                        std::string detail) {
-    path.push_back({processor, status, tag, unix_us(std::chrono::system_clock::now()), static_cast<float>(duration_us),
-                    std::move(detail)});
+    add_at(unix_us(std::chrono::system_clock::now()), processor, status, duration_us, tag, std::move(detail));
+}
+
+std::uint8_t trace_record::keep_detail(std::string detail) {
+    if (detail.empty() || details.size() >= 255) return 0;
+    details.push_back(std::move(detail));
+    return static_cast<std::uint8_t>(details.size());
 }
 
 json::object trace_record::to_json() const {
@@ -29,13 +39,13 @@ json::object trace_record::to_json() const {
                        {"timestamp_unix_us", s.unix_us},
                        {"duration_us", s.duration_us}};
         if (!s.tag.empty()) o["tag"] = s.tag;
-        if (!s.detail.empty()) o["detail"] = s.detail;
+        if (s.detail) o["detail"] = detail_of(s);
         steps.emplace_back(std::move(o));
         route.emplace_back(s.status == "route" ? s.tag : s.processor);
     }
     json::object o{{"line_id", std::to_string(line_id)},
                    {"source", source},
-                   {"original_content", original_content},
+                   {"original_content", original_content()},
                    {"original_cut", original_cut},
                    {"path", std::move(steps)},
                    {"route", std::move(route)},

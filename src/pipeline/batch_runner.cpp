@@ -4,6 +4,8 @@
 #include <exception>
 #include <stdexcept>
 
+#include "sightline/core/time_format.hpp"
+
 namespace sightline {
 
 std::uint64_t batch_result::dropped_total() const {
@@ -18,6 +20,11 @@ void line_context::drop(drop_reason reason) { runner_->drop(*this, reason); }
 void line_context::fail(std::string_view message, std::string_view error_type) {
     runner_->fail(*this, message, error_type);
 }
+
+namespace {
+/// How many traced lines ahead the runner prefetches records.
+constexpr std::ptrdiff_t prefetch_distance = 16;
+}  // namespace
 
 void batch_runner::run(processor& p, line_batch in, batch_result& out) {
     if (p.mutates_in_place()) in.make_bytes_unique();
@@ -39,19 +46,33 @@ void batch_runner::run(processor& p, line_batch in, batch_result& out) {
     line_context c;
     c.runner_ = this;
     auto next_trace = in.traces.begin();
+    // Sampled lines are timed one by one; the others cost nothing extra. Step times are
+    // one wall-clock reading per batch plus the steady clock, and when traced lines
+    // follow each other one reading ends a line and starts the next.
+    using steady = std::chrono::steady_clock;
+    steady::time_point anchor, last_end;
+    std::int64_t anchor_unix_us = 0;
+    std::size_t last_traced = static_cast<std::size_t>(-1);
     for (std::size_t i = 0; i < in.size(); ++i) {
         c.text_ = in.text(i);
         c.tag_ = in.lines[i].tag;
         c.outcome_ = line_context::outcome::none;
-        // Sampled lines are timed one by one; the others cost nothing extra.
         trace_ptr record;
-        std::chrono::steady_clock::time_point t0;
+        steady::time_point t0;
         if (next_trace != in.traces.end() && next_trace->index == i) {
+            // Records were last touched a stage ago and are out of cache: ask for a few
+            // lines ahead so the loads overlap with this line's work.
+            if (in.traces.end() - next_trace > prefetch_distance) next_trace[prefetch_distance].record->prefetch();
             record = std::move(next_trace->record);
             ++next_trace;
             c.traced_ = true;
             traced_emits_.clear();
-            t0 = std::chrono::steady_clock::now();
+            if (last_traced == static_cast<std::size_t>(-1)) {
+                anchor = t0 = steady::now();
+                anchor_unix_us = unix_us(std::chrono::system_clock::now());
+            } else {
+                t0 = last_traced + 1 == i ? last_end : steady::now();
+            }
         }
         try {
             p.process(c);
@@ -63,9 +84,13 @@ void batch_runner::run(processor& p, line_batch in, batch_result& out) {
             if (c.outcome_ == line_context::outcome::none) fail(c, "unknown exception", "exception");
         }
         if (record) {
-            double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
-            finish_trace(c, std::move(record), us);
+            auto t1 = steady::now();
+            double us = std::chrono::duration<double, std::micro>(t1 - t0).count();
+            auto at = anchor_unix_us + std::chrono::duration_cast<std::chrono::microseconds>(t1 - anchor).count();
+            finish_trace(c, std::move(record), us, at);
             c.traced_ = false;
+            last_end = t1;
+            last_traced = i;
         }
     }
     // Ports that took no line must not keep the input buffer alive.
@@ -75,27 +100,28 @@ void batch_runner::run(processor& p, line_batch in, batch_result& out) {
     out_ = nullptr;
 }
 
-void batch_runner::finish_trace(line_context& c, trace_ptr record, double duration_us) {
+void batch_runner::finish_trace(line_context& c, trace_ptr record, double duration_us, std::int64_t at_us) {
     switch (c.outcome_) {
     case line_context::outcome::emitted:
         for (std::size_t k = 0; k < traced_emits_.size(); ++k) {
             auto [port, index] = traced_emits_[k];
             // A line emitted to several ports continues as one trace per branch.
-            auto branch = k + 1 < traced_emits_.size() ? std::make_shared<trace_record>(*record) : record;
+            // The last branch takes the record itself (a move: no atomic reference count).
+            auto branch = k + 1 < traced_emits_.size() ? make_trace_record(*record) : std::move(record);
             const auto& route = port_routes_[port];
-            branch->add(stage_id_, route.empty() ? "emit" : "route", duration_us, route);
+            branch->add_at(at_us, stage_id_, route.empty() ? "emit" : "route", duration_us, route);
             out_->ports[port].traces.push_back({index, std::move(branch)});
         }
         break;
     case line_context::outcome::dropped:
-        record->add(stage_id_, "drop", duration_us, {}, std::string(drop_reason_));
+        record->add_at(at_us, stage_id_, "drop", duration_us, {}, std::string(drop_reason_));
         record->outcome = "dropped";
         record->outcome_detail = std::string(drop_reason_);
         out_->finished_traces.push_back(std::move(record));
         break;
     case line_context::outcome::failed:
         // The stage decides what comes next (retry or error); the step is written now.
-        record->add(stage_id_, "error", duration_us, {}, fail_message_);
+        record->add_at(at_us, stage_id_, "error", duration_us, {}, fail_message_);
         out_->failures.back().trace = std::move(record);
         break;
     case line_context::outcome::none:

@@ -2,6 +2,7 @@
 
 #include "sightline/core/log.hpp"
 #include "sightline/core/log_exit.hpp"
+#include "sightline/core/time_format.hpp"
 
 namespace sightline {
 
@@ -84,8 +85,13 @@ net::awaitable<void> sink::run() {
         if (!batch) break;
         if (traces_ && !batch->traces.empty()) {
             std::vector<trace_ptr> finished;
-            for (auto& t : batch->traces) {
-                t.record->add(id(), "sink");
+            finished.reserve(batch->traces.size());
+            auto now = unix_us(std::chrono::system_clock::now());  // one reading per batch
+            auto& traces = batch->traces;
+            for (std::size_t k = 0; k < traces.size(); ++k) {
+                auto& t = traces[k];
+                if (k + 16 < traces.size()) traces[k + 16].record->prefetch();  // out of cache since the last stage
+                t.record->add_at(now, id(), "sink");
                 t.record->outcome = id();
                 finished.push_back(std::move(t.record));
             }

@@ -27,13 +27,13 @@ void add_range(ring_log<int>& log, int first, int last) {
     for (int i = first; i <= last; ++i) log.add({i});
 }
 
-trace_ptr make_trace(std::uint64_t id, std::string content, std::string outcome,
+trace_ptr make_trace(std::uint64_t id, std::string content, std::string_view outcome,  // a literal
                      std::vector<std::pair<std::string_view, std::string_view>> steps) {  // literals: steps keep views
-    auto r = std::make_shared<trace_record>();
+    auto r = sightline::make_trace_record();
     r->line_id = id;
     r->source = "in";
-    r->original_content = std::move(content);
-    r->outcome = std::move(outcome);
+    r->set_original(std::move(content));
+    r->outcome = outcome;
     for (auto& [processor, status] : steps) r->add(processor, status);
     return r;
 }
@@ -230,7 +230,7 @@ BOOST_AUTO_TEST_CASE(find_returns_the_newest_trace_of_a_line_id) {
     store.add({make_trace(5, "y", "out", {}), first_branch, second_branch});
     BOOST_TEST(store.find(7) == second_branch);
     BOOST_TEST_REQUIRE(store.find(5) != nullptr);
-    BOOST_TEST(store.find(5)->original_content == "y");
+    BOOST_TEST(store.find(5)->original_content() == "y");
     BOOST_TEST(store.find(6) == nullptr);
     BOOST_TEST(store.find(0) == nullptr);
     // Once it fell out of the ring it is unknown.

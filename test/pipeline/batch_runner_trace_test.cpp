@@ -75,10 +75,10 @@ private:
 
 /// A record as the sampler makes it: id, source, content and a `received` step.
 trace_ptr make_record(std::uint64_t id, std::string_view content, std::string_view source = "in") {
-    auto r = std::make_shared<trace_record>();
+    auto r = sightline::make_trace_record();
     r->line_id = id;
     r->source = source;
-    r->original_content = std::string(content);
+    r->set_original(std::string(content));
     r->add(source, "received");
     return r;
 }
@@ -107,7 +107,7 @@ strings trace_entries(const line_batch& b) {
 /// Each step of a trace as "processor/status/tag/detail".
 strings steps(const trace_record& r) {
     strings out;
-    for (const auto& s : r.path) out.push_back(std::string(s.processor) + "/" + std::string(s.status) + "/" + std::string(s.tag) + "/" + s.detail);
+    for (const auto& s : r.path) out.push_back(std::string(s.processor) + "/" + std::string(s.status) + "/" + std::string(s.tag) + "/" + std::string(r.detail_of(s)));
     return out;
 }
 
@@ -419,7 +419,7 @@ BOOST_AUTO_TEST_CASE(branch_clones_the_trace_records) {
         BOOST_TEST(copy.traces[k].index == original.traces[k].index);
         BOOST_TEST(copy.traces[k].record.get() != original.traces[k].record.get());
         BOOST_TEST(copy.traces[k].record->line_id == original.traces[k].record->line_id);
-        BOOST_TEST(copy.traces[k].record->original_content == original.traces[k].record->original_content);
+        BOOST_TEST(copy.traces[k].record->original_content() == original.traces[k].record->original_content());
         BOOST_TEST(steps(*copy.traces[k].record) == steps(*original.traces[k].record), boost::test_tools::per_element());
     }
     copy.traces[0].record->add("branch_stage", "emit");

@@ -44,7 +44,7 @@ void add_traces(trace_store& store, std::uint64_t first, std::uint64_t last) {
         auto r = std::make_shared<trace_record>();
         r->line_id = id;
         r->source = "in";
-        r->original_content = "line " + std::to_string(id);
+        r->set_original("line " + std::to_string(id));
         r->outcome = "out";
         r->add("tagger", "emit");
         store.add({r});

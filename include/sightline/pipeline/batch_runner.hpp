@@ -59,7 +59,7 @@ private:
     /// Gives `port`'s batch its own buffer, copying the lines it already holds.
     void own_port(std::size_t port);
     /// Writes the traced line's step for its outcome and moves its record on.
-    void finish_trace(line_context& c, trace_ptr record, double duration_us);
+    void finish_trace(line_context& c, trace_ptr record, double duration_us, std::int64_t at_us);
 
     std::size_t port_count_;
     std::string stage_id_;
