@@ -4,6 +4,7 @@
 #include <exception>
 #include <stdexcept>
 
+#include "sightline/core/tick_clock.hpp"
 #include "sightline/core/time_format.hpp"
 
 namespace sightline {
@@ -47,10 +48,14 @@ void batch_runner::run(processor& p, line_batch in, batch_result& out) {
     c.runner_ = this;
     auto next_trace = in.traces.begin();
     // Sampled lines are timed one by one; the others cost nothing extra. Step times are
-    // one wall-clock reading per batch plus the steady clock, and when traced lines
-    // follow each other one reading ends a line and starts the next.
-    using steady = std::chrono::steady_clock;
-    steady::time_point anchor, last_end;
+    // one wall-clock reading per batch plus a cheap tick clock per line, and when traced
+    // lines follow each other one reading ends a line and starts the next.
+    double ns_per_tick = 0;  // 0: not yet known, time with steady_clock (1 tick = 1 ns)
+    auto ticks_now = [&]() -> std::uint64_t {
+        if (ns_per_tick > 0) return tick_clock::now();
+        return static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    };
+    std::uint64_t anchor = 0, last_end = 0;
     std::int64_t anchor_unix_us = 0;
     std::size_t last_traced = static_cast<std::size_t>(-1);
     for (std::size_t i = 0; i < in.size(); ++i) {
@@ -58,7 +63,7 @@ void batch_runner::run(processor& p, line_batch in, batch_result& out) {
         c.tag_ = in.lines[i].tag;
         c.outcome_ = line_context::outcome::none;
         trace_ptr record;
-        steady::time_point t0;
+        std::uint64_t t0 = 0;
         if (next_trace != in.traces.end() && next_trace->index == i) {
             // Records were last touched a stage ago and are out of cache: ask for a few
             // lines ahead so the loads overlap with this line's work.
@@ -68,10 +73,11 @@ void batch_runner::run(processor& p, line_batch in, batch_result& out) {
             c.traced_ = true;
             traced_emits_.clear();
             if (last_traced == static_cast<std::size_t>(-1)) {
-                anchor = t0 = steady::now();
+                ns_per_tick = tick_clock::ns_per_tick();
                 anchor_unix_us = unix_us(std::chrono::system_clock::now());
+                anchor = t0 = ticks_now();
             } else {
-                t0 = last_traced + 1 == i ? last_end : steady::now();
+                t0 = last_traced + 1 == i ? last_end : ticks_now();
             }
         }
         try {
@@ -84,9 +90,11 @@ void batch_runner::run(processor& p, line_batch in, batch_result& out) {
             if (c.outcome_ == line_context::outcome::none) fail(c, "unknown exception", "exception");
         }
         if (record) {
-            auto t1 = steady::now();
-            double us = std::chrono::duration<double, std::micro>(t1 - t0).count();
-            auto at = anchor_unix_us + std::chrono::duration_cast<std::chrono::microseconds>(t1 - anchor).count();
+            auto t1 = ticks_now();
+            double scale_us = (ns_per_tick > 0 ? ns_per_tick : 1.0) / 1000.0;
+            // Ticks of different cores may disagree by a little: never a negative time.
+            double us = t1 > t0 ? static_cast<double>(t1 - t0) * scale_us : 0.0;
+            auto at = anchor_unix_us + static_cast<std::int64_t>(t1 > anchor ? static_cast<double>(t1 - anchor) * scale_us : 0.0);
             finish_trace(c, std::move(record), us, at);
             c.traced_ = false;
             last_end = t1;
