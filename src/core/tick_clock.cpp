@@ -1,12 +1,5 @@
 #include "sightline/core/tick_clock.hpp"
 
-#include <chrono>
-
-#if defined(__x86_64__) || defined(__i386__)
-#include <x86intrin.h>
-#define SIGHTLINE_HAS_TSC 1
-#endif
-
 namespace sightline::tick_clock {
 
 namespace {
@@ -30,14 +23,6 @@ const anchor& start() {
 [[maybe_unused]] const anchor& taken_at_load = start();
 
 }  // namespace
-
-std::uint64_t now() {
-#ifdef SIGHTLINE_HAS_TSC
-    return __rdtsc();
-#else
-    return static_cast<std::uint64_t>(steady_ns());
-#endif
-}
 
 double ns_per_tick() {
 #ifdef SIGHTLINE_HAS_TSC
