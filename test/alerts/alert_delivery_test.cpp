@@ -197,6 +197,35 @@ BOOST_AUTO_TEST_CASE(alertmanager_gets_v2_alerts_and_pending_is_not_delivered) {
     io.run_for(50ms);
 }
 
+BOOST_AUTO_TEST_CASE(firing_alerts_are_resent_to_alertmanager_until_they_resolve) {
+    net::io_context io;
+    auto guard = net::make_work_guard(io);
+    auto port = free_port(io);
+    auto stub = std::make_shared<receiver_stub>(io, port);
+    stub->start();
+    auto cfg = config_for("http://127.0.0.1:" + std::to_string(port), "alertmanager");
+    cfg.resend_interval_ms = 100;
+    auto d = std::make_shared<alert_delivery>(io, cfg, "http://x/alerts");
+    d->start();
+    d->notify({firing_alert()}, {firing_alert()});
+    BOOST_REQUIRE(run_until(io, [&] { return stub->answered >= 3; }));  // the first send and two resends
+    for (const auto& body : stub->bodies)
+        BOOST_TEST(json::parse(body).as_array().at(0).at("labels").at("alertname").as_string() == "HighErrorRate");
+    // Resolved: one last message with endsAt, and no resends after it.
+    auto resolved = firing_alert();
+    resolved.state = alert_state::resolved;
+    resolved.ends_at = std::chrono::system_clock::now();
+    d->notify({resolved}, {});
+    auto resolved_at = stub->bodies.size();
+    BOOST_REQUIRE(run_until(io, [&] { return stub->bodies.size() > resolved_at; }));
+    auto seen = stub->bodies.size();
+    io.restart();
+    io.run_for(350ms);  // three resend intervals: nothing is firing, nothing is sent
+    BOOST_TEST(stub->bodies.size() == seen);
+    d->stop();
+    io.run_for(50ms);
+}
+
 BOOST_AUTO_TEST_CASE(the_queue_is_bounded_and_the_oldest_messages_go_first) {
     net::io_context io;
     auto guard = net::make_work_guard(io);
