@@ -11,16 +11,6 @@ namespace sightline {
 
 namespace json = boost::json;
 
-namespace {
-
-json::object string_map(const std::map<std::string, std::string>& m) {
-    json::object o;
-    for (const auto& [k, v] : m) o[k] = v;
-    return o;
-}
-
-}  // namespace
-
 alert_delivery::alert_delivery(net::io_context& ioc, const alerts_config& cfg, std::string generator_url)
     : strand_(net::make_strand(ioc)),
       cfg_(cfg.delivery),
@@ -157,7 +147,7 @@ std::string alert_delivery::alertmanager_body(const std::vector<alert>& alerts, 
                                               std::chrono::milliseconds firing_ttl) {
     json::array list;
     for (const auto& a : alerts) {
-        json::object o{{"labels", string_map(a.labels)}, {"annotations", string_map(a.annotations)},
+        json::object o{{"labels", to_json(a.labels)}, {"annotations", to_json(a.annotations)},
                        {"generatorURL", generator_url}};
         o["startsAt"] = format_rfc3339(a.starts_at.value_or(a.active_at));
         o["endsAt"] = format_rfc3339(a.state == alert_state::resolved && a.ends_at ? *a.ends_at

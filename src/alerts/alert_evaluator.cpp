@@ -19,13 +19,13 @@ std::string_view to_string(alert_state s) {
     return "";
 }
 
-namespace {
-
-json::object to_json(const std::map<std::string, std::string>& m) {
+json::object to_json(const std::map<std::string, std::string>& labels) {
     json::object o;
-    for (const auto& [k, v] : m) o[k] = v;
+    for (const auto& [k, v] : labels) o[k] = v;
     return o;
 }
+
+namespace {
 
 json::value time_or_null(const std::optional<std::chrono::system_clock::time_point>& t) {
     return t ? json::value(format_rfc3339(*t)) : json::value(nullptr);

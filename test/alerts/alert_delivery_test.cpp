@@ -110,6 +110,20 @@ sightline::alerts_config config_for(const std::string& url, const std::string& k
     return cfg;
 }
 
+/// An io_context kept busy and a free loopback port, the set-up of every case.
+struct loop {
+    net::io_context io;
+    net::executor_work_guard<net::io_context::executor_type> guard = net::make_work_guard(io);
+    unsigned short port = free_port(io);
+    std::string url(const std::string& path = "") const { return "http://127.0.0.1:" + std::to_string(port) + path; }
+    /// Stops the delivery and lets its workers see it.
+    void finish(alert_delivery& d) {
+        d.stop();
+        io.restart();
+        io.run_for(std::chrono::milliseconds(50));
+    }
+};
+
 std::uint64_t counter(const alert_delivery& d, const char* name) {
     return d.stats_json().at("receivers").as_array().at(0).at(name).to_number<std::uint64_t>();
 }
@@ -119,9 +133,9 @@ std::uint64_t counter(const alert_delivery& d, const char* name) {
 BOOST_AUTO_TEST_SUITE(alert_delivery_tests)
 
 BOOST_AUTO_TEST_CASE(a_webhook_that_is_down_then_slow_then_up_gets_the_alert_and_retries_are_counted) {
-    net::io_context io;
-    auto guard = net::make_work_guard(io);
-    auto port = free_port(io);
+    loop l;
+    auto& io = l.io;
+    auto port = l.port;
     auto cfg = config_for("http://127.0.0.1:" + std::to_string(port) + "/hook", "webhook");
     auto d = std::make_shared<alert_delivery>(io, cfg, "http://127.0.0.1:8000/alerts");
     d->start();
@@ -159,14 +173,13 @@ BOOST_AUTO_TEST_CASE(a_webhook_that_is_down_then_slow_then_up_gets_the_alert_and
     BOOST_TEST(a.at("annotations").at("summary").as_string() == "enrich fails 10.0% of lines");
     BOOST_TEST(a.at("state").as_string() == "firing");
     BOOST_TEST(a.at("generator_url").as_string() == "http://127.0.0.1:8000/alerts");
-    d->stop();
-    io.run_for(50ms);
+    l.finish(*d);
 }
 
 BOOST_AUTO_TEST_CASE(alertmanager_gets_v2_alerts_and_pending_is_not_delivered) {
-    net::io_context io;
-    auto guard = net::make_work_guard(io);
-    auto port = free_port(io);
+    loop l;
+    auto& io = l.io;
+    auto port = l.port;
     auto stub = std::make_shared<receiver_stub>(io, port);
     stub->start();
     auto d = std::make_shared<alert_delivery>(io, config_for("http://127.0.0.1:" + std::to_string(port), "alertmanager"),
@@ -193,14 +206,13 @@ BOOST_AUTO_TEST_CASE(alertmanager_gets_v2_alerts_and_pending_is_not_delivered) {
     auto ended = json::parse(stub->bodies[1]).as_array();
     BOOST_TEST(ended[0].at("endsAt").as_string() < fired[0].at("endsAt").as_string());
     BOOST_TEST(counter(*d, "sent") == 2u);
-    d->stop();
-    io.run_for(50ms);
+    l.finish(*d);
 }
 
 BOOST_AUTO_TEST_CASE(firing_alerts_are_resent_to_alertmanager_until_they_resolve) {
-    net::io_context io;
-    auto guard = net::make_work_guard(io);
-    auto port = free_port(io);
+    loop l;
+    auto& io = l.io;
+    auto port = l.port;
     auto stub = std::make_shared<receiver_stub>(io, port);
     stub->start();
     auto cfg = config_for("http://127.0.0.1:" + std::to_string(port), "alertmanager");
@@ -222,14 +234,13 @@ BOOST_AUTO_TEST_CASE(firing_alerts_are_resent_to_alertmanager_until_they_resolve
     io.restart();
     io.run_for(350ms);  // three resend intervals: nothing is firing, nothing is sent
     BOOST_TEST(stub->bodies.size() == seen);
-    d->stop();
-    io.run_for(50ms);
+    l.finish(*d);
 }
 
 BOOST_AUTO_TEST_CASE(the_queue_is_bounded_and_the_oldest_messages_go_first) {
-    net::io_context io;
-    auto guard = net::make_work_guard(io);
-    auto port = free_port(io);
+    loop l;
+    auto& io = l.io;
+    auto port = l.port;
     auto cfg = config_for("http://127.0.0.1:" + std::to_string(port) + "/hook", "webhook");
     cfg.delivery.queue_capacity = 2;
     cfg.delivery.backoff_ms = 60000;  // the first message waits; the rest queue up
@@ -239,14 +250,13 @@ BOOST_AUTO_TEST_CASE(the_queue_is_bounded_and_the_oldest_messages_go_first) {
     BOOST_REQUIRE(run_until(io, [&] { return counter(*d, "failed_attempts") == 1u; }));
     BOOST_TEST(counter(*d, "dropped") == 3u);  // 5 arrived before the worker took one: 2 fit
     BOOST_TEST(counter(*d, "queued") == 1u);   // one in flight, one waiting
-    d->stop();
-    io.run_for(50ms);
+    l.finish(*d);
 }
 
 BOOST_AUTO_TEST_CASE(gives_up_after_max_attempts_and_counts_it) {
-    net::io_context io;
-    auto guard = net::make_work_guard(io);
-    auto port = free_port(io);
+    loop l;
+    auto& io = l.io;
+    auto port = l.port;
     auto cfg = config_for("http://127.0.0.1:" + std::to_string(port) + "/hook", "webhook");
     cfg.delivery.max_attempts = 3;
     cfg.delivery.backoff_ms = 1;
@@ -257,8 +267,7 @@ BOOST_AUTO_TEST_CASE(gives_up_after_max_attempts_and_counts_it) {
     BOOST_TEST(counter(*d, "failed_attempts") == 3u);
     BOOST_TEST(counter(*d, "retries") == 2u);
     BOOST_TEST(counter(*d, "sent") == 0u);
-    d->stop();
-    io.run_for(50ms);
+    l.finish(*d);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -12,6 +12,9 @@
 
 namespace sightline {
 
+/// A label or annotation map as a JSON object.
+boost::json::object to_json(const std::map<std::string, std::string>& labels);
+
 /// inactive -> pending -> firing -> resolved (pending falls back to inactive silently).
 enum class alert_state { pending, firing, resolved };
 std::string_view to_string(alert_state s);
