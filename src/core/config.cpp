@@ -29,7 +29,13 @@ const std::vector<param_spec>& http_params() {
         {.name = "push_interval_ms", .type = param_type::integer, .default_value = 1000,
          .doc = "Period of stats snapshots and pushes.", .min = 100},
         {.name = "ws_max_behind_ms", .type = param_type::integer, .default_value = 10000,
-         .doc = "A WebSocket client that keeps dropping frames this long is closed.", .min = 100}};
+         .doc = "A WebSocket client that keeps dropping frames this long is closed.", .min = 100},
+        {.name = "request_timeout_ms", .type = param_type::integer, .default_value = 10000,
+         .doc = "A request must be complete this long after its first byte (slow senders are cut off).", .min = 100},
+        {.name = "keep_alive_timeout_ms", .type = param_type::integer, .default_value = 30000,
+         .doc = "An idle keep-alive connection is closed after this long.", .min = 100},
+        {.name = "max_connections", .type = param_type::integer, .default_value = 1024,
+         .doc = "Concurrent HTTP and WebSocket connections; beyond this a client gets 503 and is closed.", .min = 1}};
     return p;
 }
 
@@ -322,6 +328,9 @@ pipeline_config parse_config(std::string_view text, problems& found) {
         cfg.http.allowed_origins = value_to<std::vector<std::string>>(o.at("allowed_origins"));
         cfg.http.push_interval_ms = o.at("push_interval_ms").to_number<std::int64_t>();
         cfg.http.ws_max_behind_ms = o.at("ws_max_behind_ms").to_number<std::int64_t>();
+        cfg.http.request_timeout_ms = o.at("request_timeout_ms").to_number<std::int64_t>();
+        cfg.http.keep_alive_timeout_ms = o.at("keep_alive_timeout_ms").to_number<std::int64_t>();
+        cfg.http.max_connections = o.at("max_connections").to_number<std::int64_t>();
     });
     parse_section(root, "trace", trace_params(), found, [&](const json::object& o) {
         cfg.trace.enabled = o.at("enabled").as_bool();

@@ -69,6 +69,7 @@ void websocket_session::enqueue(std::shared_ptr<const std::string> frame, bool d
     if (closed_) return;
     if (queue_.size() >= max_queued_frames) {
         ++dropped_frames_;
+        if (hub_) hub_->count_dropped_frame();
         auto now = std::chrono::steady_clock::now();
         if (!behind_since_) behind_since_ = now;
         bool behind_too_long = now - *behind_since_ > max_behind_;
@@ -81,6 +82,7 @@ void websocket_session::enqueue(std::shared_ptr<const std::string> frame, bool d
         } else {
             // Behind for too long, or nothing left to drop: let it go rather than grow.
             log::write(log::level::info, "web.ws", "slow_client_closed", {{"dropped_frames", dropped_frames_}});
+            if (hub_) hub_->count_slow_client_closed();
             closed_ = true;
             beast::get_lowest_layer(ws_).close();
             wake_.cancel();
@@ -122,6 +124,7 @@ net::awaitable<void> websocket_session::run(http_request req, broadcaster* hub) 
     beast::get_lowest_layer(ws_).expires_never();
     auto [ec] = co_await ws_.async_accept(req, use_aw_ec);
     if (ec) co_return;
+    hub_ = hub;
     enqueue(hello_, false);
     hub->add(shared_from_this());
     net::co_spawn(ws_.get_executor(), [self = shared_from_this()] { return self->write_loop(); }, net::detached);

@@ -46,6 +46,7 @@ private:
     std::uint64_t dropped_frames_ = 0;
     std::chrono::milliseconds max_behind_;
     std::shared_ptr<void> slot_;
+    broadcaster* hub_ = nullptr;  // for the drop counters; set once the upgrade is done
     /// The client's trace subscription (only on the strand).
     std::optional<trace_filter> filter_;
     /// Since when the client has been dropping frames (unset while it keeps up).
