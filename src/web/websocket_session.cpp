@@ -14,6 +14,7 @@ websocket_session::websocket_session(beast::tcp_stream stream, std::shared_ptr<c
     : ws_(std::move(stream)),
       hello_(std::move(hello)),
       wake_(ws_.get_executor()),
+      room_(ws_.get_executor()),
       max_behind_(max_behind),
       slot_(std::move(slot)) {}
 
@@ -86,6 +87,7 @@ void websocket_session::enqueue(std::shared_ptr<const std::string> frame, bool d
             closed_ = true;
             beast::get_lowest_layer(ws_).close();
             wake_.cancel();
+            room_.cancel();
             return;
         }
     }
@@ -103,12 +105,14 @@ net::awaitable<void> websocket_session::write_loop() {
         }
         auto frame = std::move(queue_.front().first);
         queue_.pop_front();
+        room_.cancel();
         if (queue_.empty()) behind_since_.reset();  // caught up
         ws_.text(true);
         auto [ec, n] = co_await ws_.async_write(net::buffer(*frame), use_aw_ec);
         if (ec) break;
     }
     closed_ = true;
+    room_.cancel();
 }
 
 net::awaitable<void> websocket_session::run(http_request req, broadcaster* hub) {
@@ -130,6 +134,14 @@ net::awaitable<void> websocket_session::run(http_request req, broadcaster* hub) 
     net::co_spawn(ws_.get_executor(), [self = shared_from_this()] { return self->write_loop(); }, net::detached);
     beast::flat_buffer buffer;
     for (;;) {
+        // Every message may need a reply that cannot be dropped (a pong): with the queue
+        // full, read nothing more until it has room (a flooder is then held back by TCP
+        // flow control, and closed if it stays behind, instead of growing the queue).
+        while (!closed_ && queue_.size() >= max_queued_frames) {
+            room_.expires_at(net::steady_timer::time_point::max());
+            co_await room_.async_wait(use_aw_ec);
+        }
+        if (closed_) break;
         auto [rec, n] = co_await ws_.async_read(buffer, use_aw_ec);
         if (rec) break;  // closed, timed out, or a message over the limit
         on_message(std::string_view(static_cast<const char*>(buffer.data().data()), buffer.size()));

@@ -42,6 +42,9 @@ private:
     std::shared_ptr<const std::string> hello_;
     std::deque<std::pair<std::shared_ptr<const std::string>, bool>> queue_;  // only on the strand
     net::steady_timer wake_;
+    /// Woken when the queue has room again: the read loop waits on it while the queue is
+    /// full, so a client that sends faster than it takes replies is held back by TCP.
+    net::steady_timer room_;
     bool closed_ = false;
     std::uint64_t dropped_frames_ = 0;
     std::chrono::milliseconds max_behind_;
