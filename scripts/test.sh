@@ -2,16 +2,21 @@
 # Installs what is missing, builds and runs the whole test suite through ctest: once
 # optimised with warnings as errors, once under AddressSanitizer + UBSan, once under
 # ThreadSanitizer. The integration tests fail on any sanitizer report of the server.
+# First the libFuzzer targets run for a bounded time each (scripts/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # promtool (package prometheus) checks /metrics in the tests; the run command does not need it.
 scripts/setup.sh prometheus
+# clang and its compiler-rt (libFuzzer, sanitizer runtimes) build the fuzz targets.
+scripts/setup.sh clang-14 libclang-rt-14-dev
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1"
 
 status=0
+echo "== fuzz"
+scripts/fuzz.sh "${SIGHTLINE_FUZZ_SECONDS:-30}" || status=1
 for flavour in ci asan tsan; do
   echo "== build $flavour"
   scripts/build.sh "$flavour"
