@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "sightline/alerts/alert_delivery.hpp"
+#include "sightline/app/fd_limit.hpp"
 #include "sightline/app/report.hpp"
 #include "sightline/core/log.hpp"
 #include "sightline/core/net.hpp"
@@ -176,7 +177,11 @@ std::unique_ptr<web_front> start_web(net::io_context& ioc, pipeline& p) {
     web->obs = std::make_shared<observer>(ioc, [&p] { return p.stats(); },
                                           std::chrono::milliseconds(http_cfg.push_interval_ms));
     auto* hub = &web->hub;
-    web->obs->set_system_extra([hub](json::object& system) { system["websocket_clients"] = hub->clients(); });
+    web->obs->set_system_extra([hub](json::object& system) {
+        system["websocket_clients"] = hub->clients();
+        system["websocket_frames_dropped"] = hub->frames_dropped();
+        system["websocket_slow_clients_closed"] = hub->slow_clients_closed();
+    });
     web->obs->set_health_thresholds({p.config().health.stage_error_ratio, p.config().health.queue_fill,
                                      p.config().health.source_dropped_lines});
     web->obs->set_feeds(p.traces(), p.errors());
@@ -204,6 +209,9 @@ std::unique_ptr<web_front> start_web(net::io_context& ioc, pipeline& p) {
     ctx.errors = p.errors();
     http_limits limits;
     limits.ws_max_behind = std::chrono::milliseconds(http_cfg.ws_max_behind_ms);
+    limits.request_timeout = std::chrono::milliseconds(http_cfg.request_timeout_ms);
+    limits.keep_alive_timeout = std::chrono::milliseconds(http_cfg.keep_alive_timeout_ms);
+    limits.max_sessions = static_cast<std::size_t>(http_cfg.max_connections);
     web->server = std::make_shared<http_server>(ioc, parse_endpoint(http_cfg.listen), std::move(ctx), web->hub, limits);
     web->obs->start();
     web->server->start();
@@ -211,6 +219,8 @@ std::unique_ptr<web_front> start_web(net::io_context& ioc, pipeline& p) {
 }
 
 int run_pipeline(const cli_options& o, pipeline_config cfg) {
+    auto fds = raise_fd_limit();
+    log::write(log::level::debug, "app", "fd_limit", {{"soft", fds.soft}, {"hard", fds.hard}});
     unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
     net::io_context ioc(static_cast<int>(threads));
     // Signals are caught from before the first port opens: a SIGTERM that arrives while

@@ -27,9 +27,15 @@ const std::vector<param_spec>& http_params() {
         {.name = "allowed_origins", .type = param_type::string_list, .default_value = json::array(),
          .doc = "Origins allowed to open the WebSocket (empty: same origin)."},
         {.name = "push_interval_ms", .type = param_type::integer, .default_value = 1000,
-         .doc = "Period of stats snapshots and pushes.", .min = 100},
+         .doc = "Period of stats snapshots and pushes.", .min = 100, .max = max_duration_ms},
         {.name = "ws_max_behind_ms", .type = param_type::integer, .default_value = 10000,
-         .doc = "A WebSocket client that keeps dropping frames this long is closed.", .min = 100}};
+         .doc = "A WebSocket client that keeps dropping frames this long is closed.", .min = 100, .max = max_duration_ms},
+        {.name = "request_timeout_ms", .type = param_type::integer, .default_value = 10000,
+         .doc = "A request must be complete this long after its first byte (slow senders are cut off).", .min = 100, .max = max_duration_ms},
+        {.name = "keep_alive_timeout_ms", .type = param_type::integer, .default_value = 30000,
+         .doc = "An idle keep-alive connection is closed after this long.", .min = 100, .max = max_duration_ms},
+        {.name = "max_connections", .type = param_type::integer, .default_value = 1024,
+         .doc = "Concurrent HTTP and WebSocket connections; beyond this a client gets 503 and is closed.", .min = 1}};
     return p;
 }
 
@@ -87,9 +93,9 @@ const std::vector<param_spec>& circuit_params() {
     static const std::vector<param_spec> p = {
         {.name = "failure_threshold", .type = param_type::integer, .default_value = 10,
          .doc = "Failures within the window that open the circuit.", .min = 1},
-        {.name = "window_ms", .type = param_type::integer, .default_value = 10000, .doc = "The window.", .min = 1},
+        {.name = "window_ms", .type = param_type::integer, .default_value = 10000, .doc = "The window.", .min = 1, .max = max_duration_ms},
         {.name = "cooldown_ms", .type = param_type::integer, .default_value = 5000,
-         .doc = "How long the circuit stays open before a probe.", .min = 1}};
+         .doc = "How long the circuit stays open before a probe.", .min = 1, .max = max_duration_ms}};
     return p;
 }
 
@@ -322,6 +328,9 @@ pipeline_config parse_config(std::string_view text, problems& found) {
         cfg.http.allowed_origins = value_to<std::vector<std::string>>(o.at("allowed_origins"));
         cfg.http.push_interval_ms = o.at("push_interval_ms").to_number<std::int64_t>();
         cfg.http.ws_max_behind_ms = o.at("ws_max_behind_ms").to_number<std::int64_t>();
+        cfg.http.request_timeout_ms = o.at("request_timeout_ms").to_number<std::int64_t>();
+        cfg.http.keep_alive_timeout_ms = o.at("keep_alive_timeout_ms").to_number<std::int64_t>();
+        cfg.http.max_connections = o.at("max_connections").to_number<std::int64_t>();
     });
     parse_section(root, "trace", trace_params(), found, [&](const json::object& o) {
         cfg.trace.enabled = o.at("enabled").as_bool();

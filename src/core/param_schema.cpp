@@ -1,6 +1,7 @@
 #include "sightline/core/param_schema.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <boost/json/serialize.hpp>
 #include <sstream>
 
@@ -119,12 +120,17 @@ void validate_params(const json::object& obj, const std::vector<param_spec>& par
         if ((spec->type == param_type::integer || spec->type == param_type::number)) {
             double d = as_double(v);
             auto num = [](double x) {
+                if (x == std::floor(x) && std::abs(x) < 1e15) return std::to_string(static_cast<long long>(x));
                 std::ostringstream s;  // plain "0.5", not Boost.JSON's "5E-1"
                 s << x;
                 return s.str();
             };
+            auto before = out.size();
             if (spec->min && d < *spec->min) out.add(where, "must be at least " + num(*spec->min));
             if (spec->max && d > *spec->max) out.add(where, "must be at most " + num(*spec->max));
+            // Integers are read as int64: larger ones (JSON's uint64) would throw there.
+            if (out.size() == before && spec->type == param_type::integer && v.is_uint64())
+                out.add(where, "must be at most 9223372036854775807");
         }
         if (spec->type == param_type::string && !spec->choices.empty()) {
             std::string_view s = v.get_string();

@@ -130,21 +130,39 @@ void tcp_source::admit(std::shared_ptr<tcp::socket> socket) {
                   log_exit("ingest.tcp", id()));
 }
 
+namespace {
+/// One read buffer per thread, shared by every connection that thread serves: a
+/// connection waits for readiness without a buffer and reads only when bytes are there,
+/// so 10 000 idle peers cost no read buffers (they cost read_buffer_bytes each before).
+std::string& thread_read_buffer(std::size_t bytes) {
+    thread_local std::string buffer;
+    if (buffer.size() < bytes) buffer.resize(bytes);
+    return buffer;
+}
+}  // namespace
+
 net::awaitable<void> tcp_source::serve(std::shared_ptr<tcp::socket> socket) {
     line_splitter splitter(cfg_.max_line_bytes);
-    std::string buffer(cfg_.read_buffer_bytes, '\0');
     std::unique_ptr<net::steady_timer> idle;
     if (cfg_.idle_timeout.count() > 0) idle = std::make_unique<net::steady_timer>(socket->get_executor());
-    for (;;) {
-        error_code ec;
-        std::size_t n = 0;
+    error_code ec;
+    socket->non_blocking(true, ec);
+    while (!ec) {
         if (idle) {
             idle->expires_after(cfg_.idle_timeout);
-            auto result = co_await (socket->async_read_some(net::buffer(buffer), use_aw_ec) || idle->async_wait(use_aw_ec));
+            auto result = co_await (socket->async_wait(tcp::socket::wait_read, use_aw_ec) || idle->async_wait(use_aw_ec));
             if (result.index() == 1) break;  // idle for too long
-            std::tie(ec, n) = std::get<0>(result);
+            std::tie(ec) = std::get<0>(result);
         } else {
-            std::tie(ec, n) = co_await socket->async_read_some(net::buffer(buffer), use_aw_ec);
+            std::tie(ec) = co_await socket->async_wait(tcp::socket::wait_read, use_aw_ec);
+        }
+        if (ec) break;
+        // Read and split with no suspension in between: the buffer is this thread's.
+        std::string& buffer = thread_read_buffer(cfg_.read_buffer_bytes);
+        std::size_t n = socket->read_some(net::buffer(buffer.data(), cfg_.read_buffer_bytes), ec);
+        if (ec == net::error::would_block || ec == net::error::try_again) {
+            ec = {};
+            continue;  // a spurious wake-up
         }
         if (n > 0) {
             line_batch batch;
@@ -157,12 +175,9 @@ net::awaitable<void> tcp_source::serve(std::shared_ptr<tcp::socket> socket) {
                 co_await deliver(std::move(batch));
             }
         }
-        if (ec) {
-            if (!is_benign(ec))
-                log::write(log::level::debug, "ingest.tcp", "read_failed", {{"source", id()}, {"error", ec.message()}});
-            break;
-        }
     }
+    if (ec && !is_benign(ec))
+        log::write(log::level::debug, "ingest.tcp", "read_failed", {{"source", id()}, {"error", ec.message()}});
     // A peer that leaves mid-line still had that line accepted.
     line_batch last;
     auto truncated_before = splitter.truncated();

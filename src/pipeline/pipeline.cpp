@@ -136,6 +136,8 @@ pipeline::pipeline(net::io_context& ioc, pipeline_config cfg) : cfg_(std::move(c
         dead_letter_ = std::make_shared<sink>(ioc, std::string(dead_letter_id), "dead_letter",
                                               fd_writer::open_append(*cfg_.dead_letter_path, 256 * 1024),
                                               std::chrono::milliseconds(1000));
+        // Lines a sink fails to write go to the dead letter too (not the dead letter's own).
+        for (auto& s : sinks_) s->set_dead_letter(dead_letter_.get());
         sinks_.push_back(dead_letter_);
     }
     for (const auto& n : graph_.nodes) {

@@ -1,4 +1,5 @@
 #include <boost/json/value_to.hpp>
+#include <stdexcept>
 #include <unordered_map>
 
 #include "regex_param.hpp"
@@ -11,14 +12,20 @@ namespace {
 /// what a retry policy has to get through.
 class fault final : public processor {
 public:
-    fault(text_matcher m, std::string message, std::string error_type, std::uint64_t transient)
-        : matcher_(std::move(m)), message_(std::move(message)), error_type_(std::move(error_type)), transient_(transient) {}
+    fault(text_matcher m, std::string message, std::string error_type, std::uint64_t transient, bool throws)
+        : matcher_(std::move(m)),
+          message_(std::move(message)),
+          error_type_(std::move(error_type)),
+          transient_(transient),
+          throws_(throws) {}
 
     void process(line_context& line) override {
         if (!matcher_.matches(line.text())) {
             line.emit();
             return;
         }
+        // A processor with a bug throws: the stage must catch it and keep running.
+        if (throws_) throw std::runtime_error(message_);
         if (transient_ == 0) {
             line.fail(message_, error_type_);
             return;
@@ -42,6 +49,7 @@ private:
     std::string message_;
     std::string error_type_;
     std::uint64_t transient_;
+    bool throws_;
     std::unordered_map<std::string, std::uint64_t> attempts_;
 };
 
@@ -59,14 +67,17 @@ processor_descriptor fault_descriptor() {
                .type = param_type::integer,
                .default_value = 0,
                .doc = "Fail each matching line this many times, then let it pass (0: always fail).",
-               .min = 0}}},
+               .min = 0},
+              {.name = "throw", .type = param_type::boolean, .default_value = false,
+               .doc = "Throw an exception instead of reporting the failure (tests the stage's guard)."}}},
             [](const boost::json::object& p, build_context& ctx) -> std::unique_ptr<processor> {
                 auto m = detail::make_matcher(ctx, path_join(ctx.path, "pattern"), value_to<std::string>(p.at("pattern")),
                                               p.at("regex").as_bool(), false);
                 if (!m) return nullptr;
                 return std::make_unique<fault>(std::move(*m), value_to<std::string>(p.at("message")),
                                                value_to<std::string>(p.at("error_type")),
-                                               p.at("transient_failures").to_number<std::uint64_t>());
+                                               p.at("transient_failures").to_number<std::uint64_t>(),
+                                               p.at("throw").as_bool());
             }};
 }
 

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -34,7 +35,9 @@ fd_writer::fd_writer(fd_writer&& o) noexcept
       path_(std::move(o.path_)),
       buffer_(std::move(o.buffer_)),
       capacity_(o.capacity_),
-      lines_buffered_(o.lines_buffered_),
+      line_ends_(std::move(o.line_ends_)),
+      failed_(std::move(o.failed_)),
+      failing_(o.failing_),
       lines_written_(o.lines_written_),
       bytes_written_(o.bytes_written_),
       lines_failed_(o.lines_failed_),
@@ -48,18 +51,18 @@ fd_writer::~fd_writer() {
     if (owned_ && fd_ >= 0) ::close(fd_);
 }
 
-bool fd_writer::write_all(const char* p, std::size_t n) {
-    while (n > 0) {
-        ssize_t w = ::write(fd_, p, n);
+std::size_t fd_writer::write_all(const char* p, std::size_t n) {
+    std::size_t done = 0;
+    while (done < n) {
+        ssize_t w = ::write(fd_, p + done, n - done);
         if (w < 0) {
             if (errno == EINTR) continue;
             last_error_ = std::strerror(errno);
-            return false;
+            break;
         }
-        p += w;
-        n -= static_cast<std::size_t>(w);
+        done += static_cast<std::size_t>(w);
     }
-    return true;
+    return done;
 }
 
 bool fd_writer::write(const line_batch& b) {
@@ -69,7 +72,7 @@ bool fd_writer::write(const line_batch& b) {
         if (buffer_.size() + l.length + 1 > capacity_ && !buffer_.empty()) ok = flush() && ok;
         buffer_.append(bytes, l.offset, l.length);
         buffer_.push_back('\n');
-        ++lines_buffered_;
+        line_ends_.push_back(buffer_.size());
     }
     if (buffer_.size() >= capacity_) ok = flush() && ok;
     return ok;
@@ -77,16 +80,36 @@ bool fd_writer::write(const line_batch& b) {
 
 bool fd_writer::flush() {
     if (buffer_.empty() || fd_ < 0) return true;
-    bool ok = write_all(buffer_.data(), buffer_.size());
-    if (ok) {
-        lines_written_ += lines_buffered_;
-        bytes_written_ += buffer_.size();
-    } else {
-        lines_failed_ += lines_buffered_;
+    if (failing_ && owned_) {
+        // The file failed last time: it may work again under the same path.
+        int fd = open_for_append(path_);
+        if (fd >= 0) {
+            ::close(fd_);
+            fd_ = fd;
+        }
     }
-    lines_buffered_ = 0;
+    std::size_t written = write_all(buffer_.data(), buffer_.size());
+    // Lines that reached the kernel whole are written; the rest (a line cut by the
+    // error included) failed and are kept for take_failed().
+    auto whole = static_cast<std::size_t>(std::upper_bound(line_ends_.begin(), line_ends_.end(), written) -
+                                          line_ends_.begin());
+    for (std::size_t i = whole; i < line_ends_.size(); ++i) {
+        std::size_t start = i == 0 ? 0 : line_ends_[i - 1];
+        failed_.append(std::string_view(buffer_).substr(start, line_ends_[i] - 1 - start));
+    }
+    lines_written_ += whole;
+    bytes_written_ += written;
+    lines_failed_ += line_ends_.size() - whole;
+    failing_ = written < buffer_.size();
+    line_ends_.clear();
     buffer_.clear();
-    return ok;
+    return !failing_;
+}
+
+line_batch fd_writer::take_failed() {
+    line_batch out;
+    std::swap(out, failed_);
+    return out;
 }
 
 bool fd_writer::reopen() {

@@ -1,5 +1,7 @@
 #include "sightline/sinks/sink.hpp"
 
+#include <boost/json/serialize.hpp>
+
 #include "sightline/core/log.hpp"
 #include "sightline/core/log_exit.hpp"
 #include "sightline/core/time_format.hpp"
@@ -60,6 +62,18 @@ bool sink::account(const std::function<bool()>& write_op) {
     return ok;
 }
 
+void sink::collect_failed() {
+    if (!writer_) return;
+    auto failed = writer_->take_failed();
+    if (failed.empty() || !dead_letter_) return;
+    // Same record as a failed processor line, with the sink as the stage.
+    auto now = format_rfc3339(std::chrono::system_clock::now());
+    std::string error = "write failed: " + writer_->last_error();
+    for (std::size_t i = 0; i < failed.size(); ++i)
+        pending_dead_.append(boost::json::serialize(boost::json::object{
+            {"timestamp", now}, {"stage", id()}, {"error_type", "sink_write"}, {"error", error}, {"line", failed.text(i)}}));
+}
+
 void sink::reopen() {
     net::post(strand_, [self = shared_from_this()] {
         if (!self->writer_) return;
@@ -76,6 +90,10 @@ net::awaitable<void> sink::flush_periodically() {
         auto [ec] = co_await flush_timer_.async_wait(use_aw_ec);
         if (ec || finished_) break;
         flush();
+        collect_failed();
+        // Never wait here (run() owns the waiting sends): if the dead letter is full now,
+        // run() sends these with its next batch or at the end.
+        if (!pending_dead_.empty() && dead_letter_->try_send(pending_dead_)) pending_dead_ = line_batch{};
     }
 }
 
@@ -103,10 +121,15 @@ net::awaitable<void> sink::run() {
             continue;
         }
         account([&] { return writer_->write(*batch); });
+        collect_failed();
+        if (!pending_dead_.empty()) co_await dead_letter_->send(std::exchange(pending_dead_, line_batch{}));
     }
-    flush();
-    finished_ = true;
+    finished_ = true;  // from here the flush timer does nothing: the last sends are run()'s
     flush_timer_.cancel();
+    if (writer_) flush();
+    collect_failed();
+    if (!pending_dead_.empty()) co_await dead_letter_->send(std::exchange(pending_dead_, line_batch{}));
+    if (dead_letter_) co_await dead_letter_->send(line_batch::eos());
     if (on_done_) on_done_();
 }
 

@@ -12,7 +12,7 @@ const std::vector<component_schema>& sink_types() {
           {.name = "buffer_bytes", .type = param_type::integer, .default_value = 1024 * 1024,
            .doc = "Write buffer size.", .min = 4096},
           {.name = "flush_interval_ms", .type = param_type::integer, .default_value = 1000,
-           .doc = "Longest time a line waits in the buffer.", .min = 1}}},
+           .doc = "Longest time a line waits in the buffer.", .min = 1, .max = max_duration_ms}}},
         {"stdout", "Writes lines to standard output.", {}},
         {"null", "Counts lines and discards them (benchmarks, tests).", {}},
     };

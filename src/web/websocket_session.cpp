@@ -14,6 +14,7 @@ websocket_session::websocket_session(beast::tcp_stream stream, std::function<std
     : ws_(std::move(stream)),
       make_hello_(std::move(make_hello)),
       wake_(ws_.get_executor()),
+      room_(ws_.get_executor()),
       max_behind_(max_behind),
       slot_(std::move(slot)) {}
 
@@ -70,6 +71,7 @@ void websocket_session::enqueue(std::shared_ptr<const std::string> frame, bool d
     if (closed_) return;
     if (queue_.size() >= max_queued_frames) {
         ++dropped_frames_;
+        if (hub_) hub_->count_dropped_frame();
         auto now = std::chrono::steady_clock::now();
         if (!behind_since_) behind_since_ = now;
         bool behind_too_long = now - *behind_since_ > max_behind_;
@@ -82,9 +84,11 @@ void websocket_session::enqueue(std::shared_ptr<const std::string> frame, bool d
         } else {
             // Behind for too long, or nothing left to drop: let it go rather than grow.
             log::write(log::level::info, "web.ws", "slow_client_closed", {{"dropped_frames", dropped_frames_}});
+            if (hub_) hub_->count_slow_client_closed();
             closed_ = true;
             beast::get_lowest_layer(ws_).close();
             wake_.cancel();
+            room_.cancel();
             return;
         }
     }
@@ -102,12 +106,14 @@ net::awaitable<void> websocket_session::write_loop() {
         }
         auto frame = std::move(queue_.front().first);
         queue_.pop_front();
+        room_.cancel();
         if (queue_.empty()) behind_since_.reset();  // caught up
         ws_.text(true);
         auto [ec, n] = co_await ws_.async_write(net::buffer(*frame), use_aw_ec);
         if (ec) break;
     }
     closed_ = true;
+    room_.cancel();
 }
 
 net::awaitable<void> websocket_session::run(http_request req, broadcaster* hub) {
@@ -125,12 +131,21 @@ net::awaitable<void> websocket_session::run(http_request req, broadcaster* hub) 
     if (ec) co_return;
     // Joined first, then the hello: a tick between the two is in both, and the client
     // tells by `seq`; the other order could lose that tick's traces and errors.
+    hub_ = hub;
     hub->add(shared_from_this());
     enqueue(std::make_shared<const std::string>(make_hello_()), false);
     make_hello_ = nullptr;  // it holds the server
     net::co_spawn(ws_.get_executor(), [self = shared_from_this()] { return self->write_loop(); }, net::detached);
     beast::flat_buffer buffer;
     for (;;) {
+        // Every message may need a reply that cannot be dropped (a pong): with the queue
+        // full, read nothing more until it has room (a flooder is then held back by TCP
+        // flow control, and closed if it stays behind, instead of growing the queue).
+        while (!closed_ && queue_.size() >= max_queued_frames) {
+            room_.expires_at(net::steady_timer::time_point::max());
+            co_await room_.async_wait(use_aw_ec);
+        }
+        if (closed_) break;
         auto [rec, n] = co_await ws_.async_read(buffer, use_aw_ec);
         if (rec) break;  // closed, timed out, or a message over the limit
         on_message(std::string_view(static_cast<const char*>(buffer.data().data()), buffer.size()));

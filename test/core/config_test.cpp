@@ -80,6 +80,26 @@ BOOST_AUTO_TEST_CASE(top_level_value_must_be_an_object) {
                boost::test_tools::per_element());
 }
 
+// Found by the config fuzzer (test/fuzz/regressions/config/crash-38d880c1-*): an integer
+// beyond int64 passed validation, then threw while being read (exit 1, no path named).
+BOOST_AUTO_TEST_CASE(integer_beyond_int64_is_a_problem_with_its_path_not_a_crash) {
+    BOOST_TEST(problems_of(R"({"processors": [{"type": "fault", "pattern": "x", "circuit": {"window_ms": 12923372036854775807}},
+                                              {"type": "sample", "every": 18446744073709551615}]})") ==
+                   (strings{"processors[0].circuit.window_ms: must be at most 604800000",
+                            "processors[1].every: must be at most 9223372036854775807"}),
+               boost::test_tools::per_element());
+}
+
+// Also from the fuzzer's duration check: a cooldown of 9e15 ms overflowed the breaker's
+// deadline (nanoseconds), so an open circuit let batches through at once.
+BOOST_AUTO_TEST_CASE(durations_longer_than_a_week_are_refused) {
+    BOOST_TEST(problems_of(R"({"processors": [{"type": "fault", "pattern": "x", "circuit": {"cooldown_ms": 9000000000000000}}],
+                               "http": {"request_timeout_ms": 604800001}})") ==
+                   (strings{"processors[0].circuit.cooldown_ms: must be at most 604800000",
+                            "http.request_timeout_ms: must be at most 604800000"}),
+               boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(unknown_top_level_key_lists_the_known_ones) {
     BOOST_TEST(problems_of(R"({"processor": [], "processors": []})") ==
                    (strings{"processor: unknown key (expected one of: " + top_level_keys + ")"}),

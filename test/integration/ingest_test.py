@@ -14,6 +14,7 @@ import tempfile
 import threading
 import time
 
+from attack_probe import Probe
 from harness import Cases, Service, count_lines, free_port, wait_until
 
 EXE = sys.argv[1]
@@ -324,12 +325,14 @@ def slow_sink_pushes_back_on_tcp_senders_and_memory_stays_bounded():
         s = socket.create_connection(("127.0.0.1", tport))
         s.setblocking(False)
         offered, peak_rss, t0 = 0, 0, time.time()
-        while time.time() - t0 < 6:  # offer as fast as the server takes, for 6 s
-            try:
-                offered += s.send(chunk[offered % len(chunk):])
-            except BlockingIOError:
-                time.sleep(0.005)
-            peak_rss = max(peak_rss, rss_kb(svc.p.pid))
+        with Probe(svc) as probe:  # /health latency meanwhile, for test/HARDENING.md
+            while time.time() - t0 < 6:  # offer as fast as the server takes, for 6 s
+                try:
+                    offered += s.send(chunk[offered % len(chunk):])
+                except BlockingIOError:
+                    time.sleep(0.005)
+                peak_rss = max(peak_rss, rss_kb(svc.p.pid))
+        probe.check("slow_sink")
         sent_lines = offered // len(line)
         rest = offered % len(line)
         s.setblocking(True)

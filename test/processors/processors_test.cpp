@@ -406,6 +406,14 @@ BOOST_AUTO_TEST_CASE(fault_fails_matching_lines_with_message_and_error_type) {
     BOOST_TEST(failures(r2) == (strings{"boom 1|kaput|io"}), boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(fault_that_throws_fails_only_its_lines_as_exceptions) {
+    harness h;
+    auto p = h.make_ok("fault", R"({"pattern": "boom", "message": "bug", "throw": true})");
+    auto r = run(*p, make_batch({"ok", "boom 1", "fine", "boom 2"}));
+    BOOST_TEST(texts(r) == (strings{"ok", "fine"}), boost::test_tools::per_element());
+    BOOST_TEST(failures(r) == (strings{"boom 1|bug|exception", "boom 2|bug|exception"}), boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(fault_defaults_and_regex_pattern) {
     harness h;
     auto p = h.make_ok("fault", R"({"pattern": "^b\\d$", "regex": true})");

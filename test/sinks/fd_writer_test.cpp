@@ -5,7 +5,9 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -222,6 +224,61 @@ BOOST_AUTO_TEST_CASE(moved_writer_keeps_buffer_and_counters) {
     BOOST_TEST(b.flush());
     BOOST_TEST(read_file(path) == "one\ntwo\n");
     BOOST_TEST(b.lines_written() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(failed_lines_are_kept_for_the_caller_not_lost) {
+    auto w = fd_writer::open_append("/dev/full", 4096);
+    BOOST_TEST(w.write(make_batch({"a", "bc"})));  // buffered: nothing failed yet
+    BOOST_TEST(!w.flush());
+    BOOST_TEST(w.failing());
+    BOOST_TEST(w.last_error() == std::strerror(ENOSPC));
+    BOOST_TEST(w.lines_failed() == 2u);
+    BOOST_TEST(w.lines_written() == 0u);
+    auto failed = w.take_failed();
+    BOOST_TEST_REQUIRE(failed.size() == 2u);
+    BOOST_TEST(failed.text(0) == "a");
+    BOOST_TEST(failed.text(1) == "bc");
+    BOOST_TEST(w.take_failed().empty());  // handed over once
+}
+
+BOOST_AUTO_TEST_CASE(a_failing_path_is_written_again_once_it_works) {
+    temp_dir dir;
+    const auto path = dir.file("out.log");
+    std::filesystem::create_symlink("/dev/full", path);
+    auto w = fd_writer::open_append(path, 4096);
+    BOOST_TEST(w.write(make_batch({"lost"})));
+    BOOST_TEST(!w.flush());
+    // The operator points the path at a working file: the next flush opens it afresh.
+    std::filesystem::remove(path);
+    BOOST_TEST(w.write(make_batch({"kept"})));
+    BOOST_TEST(w.flush());
+    BOOST_TEST(!w.failing());
+    BOOST_TEST(read_file(path) == "kept\n");
+    BOOST_TEST(w.take_failed().text(0) == "lost");
+    BOOST_TEST(w.lines_written() == 1u);
+    BOOST_TEST(w.lines_failed() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_line_the_kernel_took_only_in_part_counts_as_failed) {
+    int fds[2];
+    BOOST_TEST_REQUIRE(::pipe2(fds, O_NONBLOCK) == 0);
+    BOOST_TEST_REQUIRE(::fcntl(fds[1], F_SETPIPE_SZ, 4096) >= 4096);
+    const long capacity = ::fcntl(fds[1], F_GETPIPE_SZ);
+    {
+        auto w = fd_writer::borrow(fds[1], 1 << 20);
+        // Lines of 1000 bytes + newline: the pipe takes `capacity` bytes, then EAGAIN.
+        const std::string line(1000, 'x');
+        const std::size_t lines = static_cast<std::size_t>(capacity) / 1001 + 2;
+        BOOST_TEST(w.write(make_batch(std::vector<std::string>(lines, line))));
+        BOOST_TEST(!w.flush());
+        const std::size_t whole = static_cast<std::size_t>(capacity) / 1001;
+        BOOST_TEST(w.lines_written() == whole);
+        BOOST_TEST(w.bytes_written() == static_cast<std::uint64_t>(capacity));
+        BOOST_TEST(w.lines_failed() == lines - whole);
+        BOOST_TEST(w.take_failed().size() == lines - whole);
+    }
+    ::close(fds[0]);
+    ::close(fds[1]);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -56,6 +56,10 @@ struct http_config {
     std::int64_t push_interval_ms = 1000;
     /// A WebSocket client that stays behind (dropping frames) this long is closed.
     std::int64_t ws_max_behind_ms = 10000;
+    /// Limits of the HTTP server (http_limits): slow requests, idle keep-alives, connections.
+    std::int64_t request_timeout_ms = 10000;
+    std::int64_t keep_alive_timeout_ms = 30000;
+    std::int64_t max_connections = 1024;
 };
 
 /// The `trace` section.

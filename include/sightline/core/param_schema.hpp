@@ -11,6 +11,10 @@
 
 namespace sightline {
 
+/// The longest duration any `*_ms` parameter accepts: one week. Longer ones mean
+/// nothing useful, and far longer ones overflow timers and deadlines (nanoseconds).
+inline constexpr double max_duration_ms = 7.0 * 24 * 3600 * 1000;
+
 /// JSON shape a parameter accepts.
 enum class param_type { string, integer, number, boolean, string_list, string_map, object, object_list };
 

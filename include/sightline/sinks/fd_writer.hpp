@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "sightline/core/line_batch.hpp"
 
@@ -8,7 +9,10 @@ namespace sightline {
 
 /// Buffered line writer on a file descriptor: each line gets a newline; a write goes to
 /// the kernel when the buffer is full or on flush(). Synchronous and Asio-free; the
-/// sink calls it on its own strand.
+/// sink calls it on its own strand. Lines whose write failed are kept for the caller
+/// (take_failed) instead of vanishing, and while writes fail an owned path is opened
+/// afresh before each attempt, so a file that works again (space freed, path pointed
+/// elsewhere, permissions fixed) is written again without a restart.
 class fd_writer {
 public:
     /// Opens `path` for appending (created 0644 if missing); throws std::runtime_error
@@ -31,7 +35,12 @@ public:
     /// Lines that could not be written (their write failed).
     std::uint64_t lines_failed() const { return lines_failed_; }
     /// Lines waiting in the buffer.
-    std::uint64_t lines_buffered() const { return lines_buffered_; }
+    std::uint64_t lines_buffered() const { return line_ends_.size(); }
+    /// The lines whose write failed since the last call (a line the kernel took only
+    /// in part counts as failed), handed over once.
+    line_batch take_failed();
+    /// True while the last write attempt failed.
+    bool failing() const { return failing_; }
     /// errno text of the last failure.
     const std::string& last_error() const { return last_error_; }
     /// The file's path (empty for borrowed fds).
@@ -41,14 +50,17 @@ public:
 
 private:
     fd_writer(int fd, bool owned, std::string path, std::size_t buffer_bytes);
-    bool write_all(const char* p, std::size_t n);
+    /// Bytes handed to the kernel before an error (n when all were).
+    std::size_t write_all(const char* p, std::size_t n);
 
     int fd_;
     bool owned_;
     std::string path_;
     std::string buffer_;
     std::size_t capacity_;
-    std::uint64_t lines_buffered_ = 0;
+    std::vector<std::size_t> line_ends_;  // end of each buffered line (after its newline)
+    line_batch failed_;
+    bool failing_ = false;
     std::uint64_t lines_written_ = 0;
     std::uint64_t bytes_written_ = 0;
     std::uint64_t lines_failed_ = 0;

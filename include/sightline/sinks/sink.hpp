@@ -35,6 +35,12 @@ public:
     }
     /// Reopens the file (after log rotation), on the sink's strand.
     void reopen();
+    /// Where lines go whose write failed (README "Sinks that fail"); counts this sink
+    /// as one of its producers. Without one, such lines are only counted as errors.
+    void set_dead_letter(batch_consumer* dead_letter) {
+        dead_letter_ = dead_letter;
+        dead_letter_->add_producer();
+    }
 
     sink_metrics metrics;
 
@@ -44,6 +50,11 @@ private:
     void flush();
     /// Runs a writer operation and adds what it wrote or failed to the counters.
     bool account(const std::function<bool()>& write_op);
+    /// Moves the writer's failed lines, as dead-letter records, into pending_dead_.
+    void collect_failed();
+
+    batch_consumer* dead_letter_ = nullptr;
+    line_batch pending_dead_;  // failed lines on their way to the dead letter (strand only)
 
     net::strand<net::io_context::executor_type> strand_;
     std::string type_;

@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -27,11 +28,19 @@ public:
                         const std::shared_ptr<const std::string>& frame, std::uint64_t seq);
     /// Clients connected now.
     std::size_t clients() const;
+    /// Counted by sessions (any thread): frames a client behind lost, and clients closed
+    /// for staying behind too long.
+    void count_dropped_frame() { frames_dropped_.fetch_add(1, std::memory_order_relaxed); }
+    void count_slow_client_closed() { slow_clients_closed_.fetch_add(1, std::memory_order_relaxed); }
+    std::uint64_t frames_dropped() const { return frames_dropped_.load(std::memory_order_relaxed); }
+    std::uint64_t slow_clients_closed() const { return slow_clients_closed_.load(std::memory_order_relaxed); }
 
 private:
     /// The sessions still open (copied under the lock; used outside it).
     std::vector<std::shared_ptr<websocket_session>> live() const;
 
+    std::atomic<std::uint64_t> frames_dropped_{0};
+    std::atomic<std::uint64_t> slow_clients_closed_{0};
     mutable std::mutex mutex_;
     mutable std::vector<std::weak_ptr<websocket_session>> sessions_;
 };

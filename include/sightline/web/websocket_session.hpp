@@ -46,10 +46,14 @@ private:
     std::function<std::string()> make_hello_;
     std::deque<std::pair<std::shared_ptr<const std::string>, bool>> queue_;  // only on the strand
     net::steady_timer wake_;
+    /// Woken when the queue has room again: the read loop waits on it while the queue is
+    /// full, so a client that sends faster than it takes replies is held back by TCP.
+    net::steady_timer room_;
     bool closed_ = false;
     std::uint64_t dropped_frames_ = 0;
     std::chrono::milliseconds max_behind_;
     std::shared_ptr<void> slot_;
+    broadcaster* hub_ = nullptr;  // for the drop counters; set once the upgrade is done
     /// The client's trace subscription (only on the strand).
     std::optional<trace_filter> filter_;
     /// Since when the client has been dropping frames (unset while it keeps up).
