@@ -8,10 +8,18 @@
 //       total (0: as fast as possible), and prints one JSON object with what was sent.
 //   sightline_bench udp --port P [--host H] --lines N [--rate R] [--lines-per-datagram K]
 //       The same over UDP, batching datagrams with sendmmsg.
+//   sightline_bench sink --port P [--host H] --connections C
+//       The raw limit: accepts C connections, counts their newlines and discards the
+//       bytes (one thread each). Prints {"port": P} once listening (P may be 0), then,
+//       when every connection has closed, one JSON object with what was received.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
 
 #include <boost/program_options.hpp>
 #include <chrono>
@@ -174,7 +182,7 @@ int send_udp(const std::string& host, int port, std::uint64_t lines, double rate
     std::vector<mmsghdr> msgs(batch);
     std::vector<iovec> iov(batch);
     auto t0 = std::chrono::steady_clock::now();
-    std::uint64_t done = 0, datagrams = 0;
+    std::uint64_t done = 0, datagrams = 0, bytes = 0, unsent = 0;
     std::size_t line_index = 0;
     while (done < lines) {
         int n = 0;
@@ -190,6 +198,7 @@ int send_udp(const std::string& host, int port, std::uint64_t lines, double rate
             msgs[static_cast<std::size_t>(n)].msg_hdr.msg_iov = &iov[static_cast<std::size_t>(n)];
             msgs[static_cast<std::size_t>(n)].msg_hdr.msg_iovlen = 1;
             done += count;
+            bytes += to - from;
             line_index = (line_index + count) % block.ends.size();
         }
         int off = 0;
@@ -198,21 +207,81 @@ int send_udp(const std::string& host, int port, std::uint64_t lines, double rate
             if (w <= 0) break;
             off += w;
         }
+        // Reported, so that a receiver is never blamed for datagrams that never left.
+        unsent += static_cast<std::uint64_t>(n - off);
         datagrams += static_cast<std::uint64_t>(n);
         pace(done, rate, t0);
     }
     ::close(fd);
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("{\"lines\": %llu, \"datagrams\": %llu, \"seconds\": %.6f}\n", static_cast<unsigned long long>(done),
-                static_cast<unsigned long long>(datagrams), secs);
-    return 0;
+    std::printf("{\"lines\": %llu, \"datagrams\": %llu, \"bytes\": %llu, \"unsent_datagrams\": %llu, \"seconds\": %.6f}\n",
+                static_cast<unsigned long long>(done), static_cast<unsigned long long>(datagrams),
+                static_cast<unsigned long long>(bytes), static_cast<unsigned long long>(unsent), secs);
+    return unsent ? 1 : 0;
+}
+
+/// Counts the newlines of one connection until the peer closes it (or is idle for the
+/// socket's receive timeout); the bytes are discarded.
+void count_connection(int fd, std::atomic<std::uint64_t>& lines, std::atomic<std::uint64_t>& bytes) {
+    std::vector<char> buffer(1 << 20);
+    std::uint64_t my_lines = 0, my_bytes = 0;
+    for (;;) {
+        ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
+        if (n <= 0) break;
+        my_lines += static_cast<std::uint64_t>(std::count(buffer.data(), buffer.data() + n, '\n'));
+        my_bytes += static_cast<std::uint64_t>(n);
+    }
+    ::close(fd);
+    lines += my_lines;
+    bytes += my_bytes;
+}
+
+int sink_tcp(const std::string& host, int port, int connections) {
+    int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    int on = 1;
+    ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    auto a = address(host, port);
+    socklen_t len = sizeof a;
+    if (::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(listener, 64) != 0 ||
+        ::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+        std::perror("sightline_bench sink");
+        return 1;
+    }
+    // Bounded in time: accept and every read give up after a minute of silence.
+    timeval idle{60, 0};
+    ::setsockopt(listener, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle);
+    std::printf("{\"port\": %d}\n", ntohs(a.sin_port));
+    std::fflush(stdout);
+    std::atomic<std::uint64_t> lines{0}, bytes{0};
+    std::vector<std::thread> readers;
+    std::chrono::steady_clock::time_point t0;
+    for (int c = 0; c < connections; ++c) {
+        int fd = ::accept(listener, nullptr, nullptr);
+        if (fd < 0) break;
+        if (c == 0) t0 = std::chrono::steady_clock::now();
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle);
+        readers.emplace_back(count_connection, fd, std::ref(lines), std::ref(bytes));
+    }
+    ::close(listener);
+    for (auto& t : readers) t.join();
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    // Its own CPU and peak RSS: the process is gone before a caller could read /proc.
+    rusage use{};
+    ::getrusage(RUSAGE_SELF, &use);
+    double cpu = static_cast<double>(use.ru_utime.tv_sec + use.ru_stime.tv_sec) +
+                 static_cast<double>(use.ru_utime.tv_usec + use.ru_stime.tv_usec) / 1e6;
+    std::printf("{\"lines\": %llu, \"bytes\": %llu, \"connections\": %zu, \"seconds\": %.6f, "
+                "\"cpu_seconds\": %.6f, \"peak_rss_kib\": %ld}\n",
+                static_cast<unsigned long long>(lines.load()), static_cast<unsigned long long>(bytes.load()),
+                readers.size(), secs, cpu, use.ru_maxrss);
+    return static_cast<int>(readers.size()) == connections ? 0 : 1;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::cerr << "usage: sightline_bench generate|tcp|udp [options] (see the comment at the top of bench/sightline_bench.cpp)\n";
+        std::cerr << "usage: sightline_bench generate|tcp|udp|sink [options] (see the comment at the top of bench/sightline_bench.cpp)\n";
         return 2;
     }
     std::string cmd = argv[1];
@@ -247,6 +316,13 @@ int main(int argc, char** argv) {
             return 2;
         }
         return cmd == "tcp" ? send_tcp(host, port, lines, connections, rate) : send_udp(host, port, lines, rate, per_datagram);
+    }
+    if (cmd == "sink") {
+        if (port < 0 || port > 65535 || connections < 1) {
+            std::cerr << "sightline_bench sink: --port 0..65535, --connections >= 1\n";
+            return 2;
+        }
+        return sink_tcp(host, port, connections);
     }
     std::cerr << "sightline_bench: unknown command " << cmd << "\n";
     return 2;
