@@ -1,0 +1,90 @@
+"""The Markdown tables and target check printed at the end of run_peers.py."""
+import statistics
+
+from bench_lib import summarize
+
+TITLES = {"tcp-file": "tcp -> file", "tcp-route": "tcp -> tag -> route -> 3 files", "udp-file": "udp -> file"}
+
+
+def _accepted(rows):
+    return [r for r in rows if r is not None]
+
+
+def _rejected_note(rows):
+    bad = len(rows) - len(_accepted(rows))
+    return f" ({bad} of {len(rows)} rounds rejected)" if bad else ""
+
+
+def print_tcp_table(a, results, raw_median):
+    print(f"| scenario | system | lines/s (median of {a.rounds}) | min | max | MB/s | CPU s / M lines | "
+          "peak RSS MiB | of raw limit |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    medians = {}
+    for scenario in ("tcp-file", "tcp-route"):
+        for name, rows in results.get(scenario, {}).items():
+            ok = _accepted(rows)
+            if not ok:
+                print(f"| {TITLES[scenario]} | {name} | rejected | | | | | | |")
+                continue
+            s = summarize(ok)
+            medians[(scenario, name)] = s["median"]
+            ratio = f"{100 * s['median'] / raw_median:.0f} %" if raw_median else "-"
+            print(f"| {TITLES[scenario]} | {name}{_rejected_note(rows)} | {s['median']:,.0f} | {s['min']:,.0f} | "
+                  f"{s['max']:,.0f} | {s['mid']['mb_per_s']:.0f} | {s['cpu_s_per_m']:.3f} | "
+                  f"{s['peak_rss_mib']:.0f} | {ratio} |")
+    return medians
+
+
+def print_udp_table(a, rows_by_name):
+    print(f"| system | highest lossless lines/s (median of {a.udp_rounds}) | min | max | MB/s | CPU s / M lines | "
+          "peak RSS MiB | loss one step (x1.25) above |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, rows in rows_by_name.items():
+        ok = _accepted(rows)
+        if not ok:
+            print(f"| {name} | rejected | | | | | | |")
+            continue
+        s = summarize(ok)
+        above = [r["loss_above_pct"] for r in ok if r["loss_above_pct"] is not None]
+        above_text = f"{statistics.median(above):.2f} %" if above else "none seen (sender-bound)"
+        print(f"| {name}{_rejected_note(rows)} | {s['median']:,.0f} | {s['min']:,.0f} | {s['max']:,.0f} | "
+              f"{s['mid']['mb_per_s']:.0f} | {s['cpu_s_per_m']:.3f} | {s['peak_rss_mib']:.0f} | {above_text} |")
+
+
+def print_split_check(results):
+    """The routing scenario must split lines alike in every system."""
+    splits = {}
+    for name, rows in results.get("tcp-route", {}).items():
+        ok = _accepted(rows)
+        if ok:
+            splits[name] = ok[0]["split"]
+    if len({tuple(s) for s in splits.values()}) > 1:
+        print("\nWARNING: the systems split lines differently (errors, warnings, rest):", splits)
+
+
+def print_targets(medians, raw_median):
+    print("\nTargets (Sightline >= 3x the faster peer; >= 50 % of the raw limit):")
+    for scenario in ("tcp-file", "tcp-route"):
+        ours = medians.get((scenario, "Sightline"))
+        peer = max((medians.get((scenario, p), 0) for p in ("rsyslog", "syslog-ng")), default=0)
+        if ours and peer:
+            print(f"- {TITLES[scenario]}: {ours / peer:.1f}x the faster peer "
+                  f"({'met' if ours >= 3 * peer else 'NOT met'})")
+        if ours and raw_median:
+            print(f"- {TITLES[scenario]}: {100 * ours / raw_median:.0f} % of the raw limit "
+                  f"({'met' if ours >= 0.5 * raw_median else 'NOT met'})")
+
+
+def print_report(a, results):
+    print(f"\n{a.lines:,} lines of about 113 bytes over {a.connections} TCP connections; "
+          "UDP one line a datagram.\n")
+    raw_rows = _accepted(results.get("tcp-file", {}).get("raw limit", []))
+    raw_median = summarize(raw_rows)["median"] if raw_rows else None
+    medians = {}
+    if "tcp-file" in results or "tcp-route" in results:
+        medians = print_tcp_table(a, results, raw_median)
+        print_split_check(results)
+    if "udp-file" in results:
+        print()
+        print_udp_table(a, results["udp-file"])
+    print_targets(medians, raw_median)
