@@ -13,6 +13,7 @@ line block), each system in turn in ABBA order, several rounds:
 A TCP round counts only when the destination files hold every byte sent and exactly
 --lines lines. Usage: bench/run_peers.py BUILD_DIR [--syslog-ng DIR] [--lines N]
 [--connections C] [--rounds R] [--udp-rounds R] [--only tcp-file,tcp-route,udp-file]
+[--systems 'raw limit,Sightline,rsyslog,syslog-ng']
 """
 import argparse
 import json
@@ -51,6 +52,8 @@ def systems_for(scenario, a):
     s["syslog-ng"] = lambda w, p: peers.start_syslog_ng(sng, kind, p, w)
     if scenario == "tcp-file":
         s = {"raw limit": lambda w, p: peers.start_raw_sink(build, w, a.connections), **s}
+    if a.systems:
+        s = {n: f for n, f in s.items() if n.split(",")[0] in a.systems.split(",")}
     return s
 
 
@@ -183,7 +186,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--udp-rounds", type=int, default=3)
     ap.add_argument("--udp-max-rate", type=int, default=8_000_000)
-    ap.add_argument("--only", default="tcp-file,tcp-route,udp-file")
+    ap.add_argument("--only", default="tcp-file,tcp-route,udp-file", help="scenarios to run")
+    ap.add_argument("--systems", default="", help="e.g. 'raw limit,Sightline' (default: all)")
     a = ap.parse_args()
     a.build_dir, a.syslog_ng = os.path.abspath(a.build_dir), os.path.abspath(a.syslog_ng)
     root = tempfile.mkdtemp(prefix="sl-bench-peers-")
