@@ -140,10 +140,13 @@ def start_syslog_ng(root, scenario, proto, work):
     return Running(argv, work, OUTPUTS[scenario], port, proto, env={**os.environ, "LD_LIBRARY_PATH": lib})
 
 
-def start_raw_sink(build, work, connections):
-    """The raw limit: counts newlines and discards; says its port on its first line."""
+def start_raw_sink(build, work, connections, write_file=False):
+    """The raw limit: counts newlines and discards them, or appends them to out.log;
+    says its port on its first line."""
     argv = [os.path.join(build, "sightline_bench"), "sink", "--port", "0", "--connections", str(connections)]
-    running = Running(argv, work, [], 0, "tcp")
+    if write_file:
+        argv += ["--out", "out.log"]
+    running = Running(argv, work, OUTPUTS["file"] if write_file else [], 0, "tcp")
     running.port = json.loads(running.proc.stdout.readline())["port"]
     return running
 

@@ -3,7 +3,8 @@
 line block), each system in turn in ABBA order, several rounds:
 
   tcp -> file     load generator over --connections TCP connections -> one file; the raw
-                  limit (sightline_bench sink: count newlines, discard) runs here too
+                  limit (sightline_bench sink: count newlines, discard) runs here too, and
+                  the same reader appending what it reads to a file
   tcp -> route    tag by level, ERROR -> errors.log, WARN -> warnings.log, rest.log;
                   Sightline also with --trace-sample 0.01 and with 100 WebSocket clients
   udp -> file     the highest rate (lines/s, one line a datagram) each system takes
@@ -31,6 +32,7 @@ import peers  # noqa: E402
 import peers_report  # noqa: E402
 
 WS_CLIENTS = 100
+RAW_WRITING = "raw limit, writing the file"  # what any collector's file write leaves
 UDP_LADDER = [int(50_000 * 1.25 ** k) for k in range(26)]  # 50 k .. about 13 M lines/s
 UDP_TRIAL_SECONDS = 1.0
 UDP_MAX_TRIALS = 7
@@ -51,7 +53,8 @@ def systems_for(scenario, a):
     s["rsyslog"] = lambda w, p: peers.start_rsyslog(kind, p, w)
     s["syslog-ng"] = lambda w, p: peers.start_syslog_ng(sng, kind, p, w)
     if scenario == "tcp-file":
-        s = {"raw limit": lambda w, p: peers.start_raw_sink(build, w, a.connections), **s}
+        s = {"raw limit": lambda w, p: peers.start_raw_sink(build, w, a.connections),
+             RAW_WRITING: lambda w, p: peers.start_raw_sink(build, w, a.connections, write_file=True), **s}
     if a.systems:
         s = {n: f for n, f in s.items() if n.split(",")[0] in a.systems.split(",")}
     return s
@@ -81,10 +84,12 @@ def tcp_round(a, start, work, name):
         cpu0 = proc_cpu_seconds(running.pid)
         t0 = time.time()
         sent = loadgen(a, "tcp", running.port, a.lines)
-        if name == "raw limit":
+        if name.startswith("raw limit"):
             got = json.loads(running.proc.communicate(timeout=120)[0])
             elapsed = time.time() - t0
             lines, nbytes, cpu, rss, split = got["lines"], got["bytes"], got["cpu_seconds"], got["peak_rss_kib"] / 1024, []
+            if running.outputs and LineCounter(running.outputs).count() != lines:
+                raise Rejected("the raw reader's file does not hold what it read")
         else:
             counter = LineCounter(running.outputs)
             if not wait_until(lambda: counter.total_bytes() >= sent["bytes"], 120, 0.002):
