@@ -37,7 +37,7 @@ def print_tcp_table(a, results, raw_median):
 
 def print_udp_table(a, rows_by_name):
     print(f"| system | highest lossless lines/s (median of {a.udp_rounds}) | min | max | MB/s | CPU s / M lines | "
-          "peak RSS MiB | loss one step (x1.25) above |")
+          "peak RSS MiB | loss one step (x1.25) above, or at the lowest rate |")
     print("|---|---|---|---|---|---|---|---|")
     for name, rows in rows_by_name.items():
         ok = _accepted(rows)
@@ -47,7 +47,9 @@ def print_udp_table(a, rows_by_name):
         s = summarize(ok)
         above = [r["loss_above_pct"] for r in ok if r["loss_above_pct"] is not None]
         above_text = f"{statistics.median(above):.2f} %" if above else "none seen (sender-bound)"
-        print(f"| {name}{_rejected_note(rows)} | {s['median']:,.0f} | {s['min']:,.0f} | {s['max']:,.0f} | "
+        # 0 stands for "lossy even at the lowest rate tried"; the loss column is then at that rate.
+        rate = lambda v: f"{v:,.0f}" if v else f"none >= {min(r['rate'] for r in ok):,}"  # noqa: E731
+        print(f"| {name}{_rejected_note(rows)} | {rate(s['median'])} | {rate(s['min'])} | {rate(s['max'])} | "
               f"{s['mid']['mb_per_s']:.0f} | {s['cpu_s_per_m']:.3f} | {s['peak_rss_mib']:.0f} | {above_text} |")
 
 
