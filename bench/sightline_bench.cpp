@@ -30,6 +30,7 @@
 #include <thread>
 #include <vector>
 #include <iostream>
+#include <mutex>
 #include <random>
 #include <string>
 
@@ -225,6 +226,23 @@ int send_udp(const std::string& host, int port, std::uint64_t lines, double rate
     return unsent ? 1 : 0;
 }
 
+/// Appends one chunk under a lock: one writer at a time, like a collector's single file
+/// sink (concurrent appends to one file contend in the kernel and cost far more CPU).
+bool append_whole(int fd, const char* p, std::size_t n) {
+    static std::mutex one_writer;
+    std::lock_guard lock(one_writer);
+    while (n > 0) {
+        ssize_t w = ::write(fd, p, n);
+        if (w <= 0) {
+            std::perror("sightline_bench sink: write");
+            return false;
+        }
+        p += w;
+        n -= static_cast<std::size_t>(w);
+    }
+    return true;
+}
+
 /// Counts the newlines of one connection until the peer closes it (or is idle for the
 /// socket's receive timeout); the bytes are discarded, or appended to `out_fd` (>= 0).
 void count_connection(int fd, int out_fd, std::atomic<std::uint64_t>& lines, std::atomic<std::uint64_t>& bytes) {
@@ -235,11 +253,7 @@ void count_connection(int fd, int out_fd, std::atomic<std::uint64_t>& lines, std
         if (n <= 0) break;
         my_lines += static_cast<std::uint64_t>(std::count(buffer.data(), buffer.data() + n, '\n'));
         my_bytes += static_cast<std::uint64_t>(n);
-        // O_APPEND: each write lands whole, so the file's line count is exact too.
-        if (out_fd >= 0 && ::write(out_fd, buffer.data(), static_cast<std::size_t>(n)) != n) {
-            std::perror("sightline_bench sink: write");
-            break;
-        }
+        if (out_fd >= 0 && !append_whole(out_fd, buffer.data(), static_cast<std::size_t>(n))) break;
     }
     ::close(fd);
     lines += my_lines;
@@ -286,10 +300,18 @@ int sink_tcp(const std::string& host, int port, int connections, const std::stri
     ::getrusage(RUSAGE_SELF, &use);
     double cpu = static_cast<double>(use.ru_utime.tv_sec + use.ru_stime.tv_sec) +
                  static_cast<double>(use.ru_utime.tv_usec + use.ru_stime.tv_usec) / 1e6;
+    // VmHWM, not ru_maxrss: the latter keeps the peak of the parent forked before exec.
+    long peak_kib = 0;
+    if (std::FILE* status = std::fopen("/proc/self/status", "r")) {
+        char row[256];
+        while (std::fgets(row, sizeof row, status))
+            if (std::sscanf(row, "VmHWM: %ld", &peak_kib) == 1) break;
+        std::fclose(status);
+    }
     std::printf("{\"lines\": %llu, \"bytes\": %llu, \"connections\": %zu, \"seconds\": %.6f, "
                 "\"cpu_seconds\": %.6f, \"peak_rss_kib\": %ld}\n",
                 static_cast<unsigned long long>(lines.load()), static_cast<unsigned long long>(bytes.load()),
-                readers.size(), secs, cpu, use.ru_maxrss);
+                readers.size(), secs, cpu, peak_kib);
     return static_cast<int>(readers.size()) == connections ? 0 : 1;
 }
 
