@@ -22,6 +22,11 @@ _libc = ctypes.CDLL(None, use_errno=True)
 _children = set()
 
 
+def die_with_parent():
+    """For preexec_fn: the child is killed when this process dies, even by SIGKILL."""
+    _libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 def _drop_privileges_and_die_with_parent():
     # Runs in the child between fork and exec. The death signal is set after setuid,
     # which would clear it.
@@ -29,7 +34,7 @@ def _drop_privileges_and_die_with_parent():
         os.setgroups([])
         os.setgid(NOBODY)
         os.setuid(NOBODY)
-    _libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    die_with_parent()
 
 
 def _kill_all():

@@ -65,7 +65,7 @@ def loadgen(a, proto, port, lines, rate=0):
             "--rate", str(rate)]
     if proto == "tcp":
         argv += ["--connections", str(a.connections)]
-    r = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=600, preexec_fn=peers.die_with_parent)
     sent = json.loads(r.stdout)
     if r.returncode != 0 or sent["lines"] != lines:
         raise Rejected(f"load generator failed: {sent} {r.stderr[-300:]}")
