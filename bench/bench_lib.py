@@ -112,4 +112,5 @@ def summarize(rows, key="lines_per_s"):
     mid = min(rows, key=lambda x: abs(x[key] - med))
     return {"median": med, "min": min(values), "max": max(values), "mid": mid,
             "cpu_s_per_m": statistics.median(x["cpu_s_per_m"] for x in rows),
+            "sender_cpu_s_per_m": statistics.median(x.get("sender_cpu_s_per_m", 0.0) for x in rows),
             "peak_rss_mib": max(x["peak_rss_mib"] for x in rows)}
