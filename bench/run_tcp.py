@@ -12,64 +12,17 @@ Prints one line per round and a Markdown table of medians (min, max).
 import argparse
 import json
 import os
-import selectors
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "integration"))
-from harness import WebSocket, count_lines, free_port, http, wait_until  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_lib import (WebSocketCrowd, count_lines, free_port, http, peak_rss_mib, proc_cpu_seconds,  # noqa: E402
+                       round_order, summarize, wait_until)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def proc_cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def peak_rss_mib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
-class WebSocketCrowd:
-    """N clients that keep reading every frame until stopped; counts stats frames."""
-
-    def __init__(self, port, n):
-        self.clients = [WebSocket(port) for _ in range(n)]
-        self.frames = 0
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.run, daemon=True)
-        self.thread.start()
-
-    def run(self):
-        sel = selectors.DefaultSelector()
-        for c in self.clients:
-            c.s.setblocking(False)
-            sel.register(c.s, selectors.EVENT_READ)
-        while not self.stop.is_set():
-            for key, _ in sel.select(timeout=0.2):
-                try:
-                    data = key.fileobj.recv(1 << 20)
-                except BlockingIOError:
-                    continue
-                # Each stats frame carries this prefix once.
-                self.frames += data.count(b'{"type":"stats"')
-
-    def close(self):
-        self.stop.set()
-        self.thread.join(5)
-        for c in self.clients:
-            c.close()
 
 
 def one_round(exe, loadgen, lines, connections, ws_clients, trace_args=()):
@@ -131,8 +84,7 @@ def main():
     names = list(scenarios)
     results = {n: [] for n in names}
     for r in range(a.rounds):
-        # Alternating order: whatever drifts between runs (writeback, the host) hits all alike.
-        for name in (names if r % 2 == 0 else names[::-1]):
+        for name in round_order(names, r):
             ws, trace_args = scenarios[name]
             subprocess.run(["sync"])
             res = one_round(exe, loadgen, a.lines, a.connections, ws, trace_args)
@@ -144,13 +96,11 @@ def main():
     print("|---|---|---|---|---|---|---|")
     med, cpu = {}, {}
     for name, rows in results.items():
-        lps = [x["lines_per_s"] for x in rows]
-        med[name] = statistics.median(lps)
-        cpu[name] = statistics.median(x["cpu_s_per_m"] for x in rows)
-        mid = min(rows, key=lambda x: abs(x["lines_per_s"] - med[name]))
-        print(f"| tcp x{a.connections} -> tagger -> router -> 3 files, {name} | {med[name]:,.0f} | "
-              f"{min(lps):,.0f} | {max(lps):,.0f} | {mid['mb_per_s']:.0f} | {cpu[name]:.3f} | "
-              f"{max(x['peak_rss_mib'] for x in rows):.0f} |")
+        s = summarize(rows)
+        med[name], cpu[name] = s["median"], s["cpu_s_per_m"]
+        print(f"| tcp x{a.connections} -> tagger -> router -> 3 files, {name} | {s['median']:,.0f} | "
+              f"{s['min']:,.0f} | {s['max']:,.0f} | {s['mid']['mb_per_s']:.0f} | {s['cpu_s_per_m']:.3f} | "
+              f"{s['peak_rss_mib']:.0f} |")
     base = names[0]
     for name in names[1:]:
         print(f"\n{name} against {base}: throughput {100 * (med[name] - med[base]) / med[base]:+.1f} %, "

@@ -8,10 +8,20 @@
 //       total (0: as fast as possible), and prints one JSON object with what was sent.
 //   sightline_bench udp --port P [--host H] --lines N [--rate R] [--lines-per-datagram K]
 //       The same over UDP, batching datagrams with sendmmsg.
+//   sightline_bench sink --port P [--host H] --connections C [--out FILE]
+//       The raw limit: accepts C connections, counts their newlines and discards the
+//       bytes (one thread each), or appends them to FILE as they come. Prints
+//       {"port": P} once listening (P may be 0), then, when every connection has
+//       closed, one JSON object with what was received.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
 
 #include <boost/program_options.hpp>
 #include <chrono>
@@ -20,6 +30,7 @@
 #include <thread>
 #include <vector>
 #include <iostream>
+#include <mutex>
 #include <random>
 #include <string>
 
@@ -170,11 +181,16 @@ int send_udp(const std::string& host, int port, std::uint64_t lines, double rate
     const auto block = make_block(65536, 11);
     int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
     auto a = address(host, port);
+    // Connected: the kernel looks the route up once, not per datagram (a faster sender).
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        std::perror("sightline_bench udp: connect");
+        return 1;
+    }
     constexpr int batch = 64;
     std::vector<mmsghdr> msgs(batch);
     std::vector<iovec> iov(batch);
     auto t0 = std::chrono::steady_clock::now();
-    std::uint64_t done = 0, datagrams = 0;
+    std::uint64_t done = 0, datagrams = 0, bytes = 0, unsent = 0;
     std::size_t line_index = 0;
     while (done < lines) {
         int n = 0;
@@ -185,11 +201,10 @@ int send_udp(const std::string& host, int port, std::uint64_t lines, double rate
             std::size_t to = block.ends[line_index + count - 1];
             iov[static_cast<std::size_t>(n)] = {const_cast<char*>(block.bytes.data() + from), to - from};
             msgs[static_cast<std::size_t>(n)] = {};
-            msgs[static_cast<std::size_t>(n)].msg_hdr.msg_name = &a;
-            msgs[static_cast<std::size_t>(n)].msg_hdr.msg_namelen = sizeof a;
             msgs[static_cast<std::size_t>(n)].msg_hdr.msg_iov = &iov[static_cast<std::size_t>(n)];
             msgs[static_cast<std::size_t>(n)].msg_hdr.msg_iovlen = 1;
             done += count;
+            bytes += to - from;
             line_index = (line_index + count) % block.ends.size();
         }
         int off = 0;
@@ -198,21 +213,113 @@ int send_udp(const std::string& host, int port, std::uint64_t lines, double rate
             if (w <= 0) break;
             off += w;
         }
+        // Reported, so that a receiver is never blamed for datagrams that never left.
+        unsent += static_cast<std::uint64_t>(n - off);
         datagrams += static_cast<std::uint64_t>(n);
         pace(done, rate, t0);
     }
     ::close(fd);
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("{\"lines\": %llu, \"datagrams\": %llu, \"seconds\": %.6f}\n", static_cast<unsigned long long>(done),
-                static_cast<unsigned long long>(datagrams), secs);
-    return 0;
+    std::printf("{\"lines\": %llu, \"datagrams\": %llu, \"bytes\": %llu, \"unsent_datagrams\": %llu, \"seconds\": %.6f}\n",
+                static_cast<unsigned long long>(done), static_cast<unsigned long long>(datagrams),
+                static_cast<unsigned long long>(bytes), static_cast<unsigned long long>(unsent), secs);
+    return unsent ? 1 : 0;
+}
+
+/// Appends one chunk under a lock: one writer at a time, like a collector's single file
+/// sink (concurrent appends to one file contend in the kernel and cost far more CPU).
+bool append_whole(int fd, const char* p, std::size_t n) {
+    static std::mutex one_writer;
+    std::lock_guard lock(one_writer);
+    while (n > 0) {
+        ssize_t w = ::write(fd, p, n);
+        if (w <= 0) {
+            std::perror("sightline_bench sink: write");
+            return false;
+        }
+        p += w;
+        n -= static_cast<std::size_t>(w);
+    }
+    return true;
+}
+
+/// Counts the newlines of one connection until the peer closes it (or is idle for the
+/// socket's receive timeout); the bytes are discarded, or appended to `out_fd` (>= 0).
+void count_connection(int fd, int out_fd, std::atomic<std::uint64_t>& lines, std::atomic<std::uint64_t>& bytes) {
+    std::vector<char> buffer(1 << 20);
+    std::uint64_t my_lines = 0, my_bytes = 0;
+    for (;;) {
+        ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
+        if (n <= 0) break;
+        my_lines += static_cast<std::uint64_t>(std::count(buffer.data(), buffer.data() + n, '\n'));
+        my_bytes += static_cast<std::uint64_t>(n);
+        if (out_fd >= 0 && !append_whole(out_fd, buffer.data(), static_cast<std::size_t>(n))) break;
+    }
+    ::close(fd);
+    lines += my_lines;
+    bytes += my_bytes;
+}
+
+int sink_tcp(const std::string& host, int port, int connections, const std::string& out_path) {
+    int out_fd = -1;
+    if (!out_path.empty() && (out_fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) < 0) {
+        std::perror(out_path.c_str());
+        return 1;
+    }
+    int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    int on = 1;
+    ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    auto a = address(host, port);
+    socklen_t len = sizeof a;
+    if (::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(listener, 64) != 0 ||
+        ::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+        std::perror("sightline_bench sink");
+        return 1;
+    }
+    // Bounded in time: accept and every read give up after a minute of silence.
+    timeval idle{60, 0};
+    ::setsockopt(listener, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle);
+    std::printf("{\"port\": %d}\n", ntohs(a.sin_port));
+    std::fflush(stdout);
+    std::atomic<std::uint64_t> lines{0}, bytes{0};
+    std::vector<std::thread> readers;
+    std::chrono::steady_clock::time_point t0;
+    for (int c = 0; c < connections; ++c) {
+        int fd = ::accept(listener, nullptr, nullptr);
+        if (fd < 0) break;
+        if (c == 0) t0 = std::chrono::steady_clock::now();
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle);
+        readers.emplace_back(count_connection, fd, out_fd, std::ref(lines), std::ref(bytes));
+    }
+    ::close(listener);
+    for (auto& t : readers) t.join();
+    if (out_fd >= 0) ::close(out_fd);
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    // Its own CPU and peak RSS: the process is gone before a caller could read /proc.
+    rusage use{};
+    ::getrusage(RUSAGE_SELF, &use);
+    double cpu = static_cast<double>(use.ru_utime.tv_sec + use.ru_stime.tv_sec) +
+                 static_cast<double>(use.ru_utime.tv_usec + use.ru_stime.tv_usec) / 1e6;
+    // VmHWM, not ru_maxrss: the latter keeps the peak of the parent forked before exec.
+    long peak_kib = 0;
+    if (std::FILE* status = std::fopen("/proc/self/status", "r")) {
+        char row[256];
+        while (std::fgets(row, sizeof row, status))
+            if (std::sscanf(row, "VmHWM: %ld", &peak_kib) == 1) break;
+        std::fclose(status);
+    }
+    std::printf("{\"lines\": %llu, \"bytes\": %llu, \"connections\": %zu, \"seconds\": %.6f, "
+                "\"cpu_seconds\": %.6f, \"peak_rss_kib\": %ld}\n",
+                static_cast<unsigned long long>(lines.load()), static_cast<unsigned long long>(bytes.load()),
+                readers.size(), secs, cpu, peak_kib);
+    return static_cast<int>(readers.size()) == connections ? 0 : 1;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::cerr << "usage: sightline_bench generate|tcp|udp [options] (see the comment at the top of bench/sightline_bench.cpp)\n";
+        std::cerr << "usage: sightline_bench generate|tcp|udp|sink [options] (see the comment at the top of bench/sightline_bench.cpp)\n";
         return 2;
     }
     std::string cmd = argv[1];
@@ -221,7 +328,7 @@ int main(int argc, char** argv) {
     std::string out, host = "127.0.0.1";
     int port = 0, connections = 1, per_datagram = 1;
     double rate = 0;
-    d.add_options()("lines", po::value(&lines), "lines to generate or send")("out", po::value(&out), "output file")(
+    d.add_options()("lines", po::value(&lines), "lines to generate or send")("out", po::value(&out), "output file (generate, sink)")(
         "seed", po::value(&seed), "random seed")("host", po::value(&host), "destination address")(
         "port", po::value(&port), "destination port")("connections", po::value(&connections), "TCP connections")(
         "rate", po::value(&rate), "lines per second in total (0: unlimited)")(
@@ -247,6 +354,13 @@ int main(int argc, char** argv) {
             return 2;
         }
         return cmd == "tcp" ? send_tcp(host, port, lines, connections, rate) : send_udp(host, port, lines, rate, per_datagram);
+    }
+    if (cmd == "sink") {
+        if (port < 0 || port > 65535 || connections < 1) {
+            std::cerr << "sightline_bench sink: --port 0..65535, --connections >= 1\n";
+            return 2;
+        }
+        return sink_tcp(host, port, connections, out);
     }
     std::cerr << "sightline_bench: unknown command " << cmd << "\n";
     return 2;

@@ -23,6 +23,9 @@ void line_splitter::add_fragment(std::string_view fragment) {
 }
 
 void line_splitter::feed(std::string_view data, line_batch& out) {
+    // One allocation for the whole chunk instead of a dozen doublings (each a copy into
+    // fresh pages). libstdc++'s reserve still grows geometrically across small feeds.
+    out.bytes->reserve(out.bytes->size() + partial_.size() + data.size());
     const char* p = data.data();
     const char* end = p + data.size();
     while (p < end) {

@@ -3,6 +3,10 @@
 #include <array>
 #include <cctype>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace sightline {
 namespace {
 
@@ -51,31 +55,55 @@ bool iequals(std::string_view s, std::string_view lower) {
     return true;
 }
 
+/// The level of `key=value` when the word ending at `eq` (the '=') is level, lvl or
+/// severity in any case; the value may start with a quote.
+log_level level_after_key(std::string_view line, std::size_t eq) {
+    std::size_t start = eq;
+    while (start > 0 && eq - start <= 8 && is_word(line[start - 1])) --start;
+    std::string_view key = line.substr(start, eq - start);
+    if (!iequals(key, "level") && !iequals(key, "lvl") && !iequals(key, "severity")) return log_level::none;
+    std::size_t v = eq + 1;
+    if (v < line.size() && line[v] == '"') ++v;
+    std::size_t vend = v;
+    while (vend < line.size() && is_word(line[vend])) ++vend;
+    return level_of_any_case(line.substr(v, vend - v));
+}
+
+/// The level that starts at `i`, an upper-case letter or an '=': a level word that
+/// begins there, or the value of a level key that ends there.
+log_level level_at(std::string_view line, std::size_t i) {
+    const bool after_word = i > 0 && is_word(line[i - 1]);
+    if (line[i] == '=') return after_word ? level_after_key(line, i) : log_level::none;
+    if (after_word) return log_level::none;
+    std::size_t end = i + 1;
+    while (end < line.size() && end - i <= 8 && is_word(line[end])) ++end;
+    return end - i <= 8 ? level_of_upper_word(line.substr(i, end - i)) : log_level::none;
+}
+
 }  // namespace
 
 log_level detect_level(std::string_view line) {
+    // Only two kinds of byte can start a match: an upper-case letter that begins a word,
+    // and an '=' that ends one. They are found 16 bytes at a time, and in order, so the
+    // first match wins as before. The former word-by-word scan mispredicted a branch at
+    // every word boundary and was the largest user-space cost of TCP ingestion.
+    const char* p = line.data();
     const std::size_t n = line.size();
     std::size_t i = 0;
-    while (i < n) {
-        // Jump to the start of the next word.
-        while (i < n && !is_word(line[i])) ++i;
-        std::size_t start = i;
-        while (i < n && is_word(line[i])) ++i;
-        std::string_view word = line.substr(start, i - start);
-        if (word.empty()) break;
-        char c = word[0];
-        if (c >= 'A' && c <= 'Z' && word.size() <= 8) {
-            if (auto l = level_of_upper_word(word); l != log_level::none) return l;
-        }
-        // key=value form: level=error, lvl=WARN, severity=Info
-        if (i < n && line[i] == '=' && (iequals(word, "level") || iequals(word, "lvl") || iequals(word, "severity"))) {
-            std::size_t v = i + 1;
-            if (v < n && line[v] == '"') ++v;
-            std::size_t vend = v;
-            while (vend < n && is_word(line[vend])) ++vend;
-            if (auto l = level_of_any_case(line.substr(v, vend - v)); l != log_level::none) return l;
-        }
+#if defined(__SSE2__)
+    const __m128i a = _mm_set1_epi8('A'), span = _mm_set1_epi8('Z' - 'A'), eq = _mm_set1_epi8('=');
+    for (; i + 16 <= n; i += 16) {
+        const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+        const __m128i from_a = _mm_sub_epi8(x, a);
+        const __m128i upper = _mm_cmpeq_epi8(_mm_min_epu8(from_a, span), from_a);
+        auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(upper, _mm_cmpeq_epi8(x, eq))));
+        for (; mask != 0; mask &= mask - 1)
+            if (auto l = level_at(line, i + static_cast<std::size_t>(__builtin_ctz(mask))); l != log_level::none) return l;
     }
+#endif
+    for (; i < n; ++i)
+        if ((p[i] >= 'A' && p[i] <= 'Z') || p[i] == '=')
+            if (auto l = level_at(line, i); l != log_level::none) return l;
     return log_level::none;
 }
 
