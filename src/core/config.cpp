@@ -29,7 +29,7 @@ const std::vector<param_spec>& http_params() {
         {.name = "push_interval_ms", .type = param_type::integer, .default_value = 1000,
          .doc = "Period of stats snapshots and pushes.", .min = 100, .max = max_duration_ms},
         {.name = "ws_max_behind_ms", .type = param_type::integer, .default_value = 10000,
-         .doc = "A WebSocket client that keeps dropping frames this long is closed.", .min = 100, .max = max_duration_ms},
+         .doc = "A WebSocket client with a full queue that took no frame for this long is closed.", .min = 100, .max = max_duration_ms},
         {.name = "request_timeout_ms", .type = param_type::integer, .default_value = 10000,
          .doc = "A request must be complete this long after its first byte (slow senders are cut off).", .min = 100, .max = max_duration_ms},
         {.name = "keep_alive_timeout_ms", .type = param_type::integer, .default_value = 30000,

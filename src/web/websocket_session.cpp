@@ -13,9 +13,9 @@ websocket_session::websocket_session(beast::tcp_stream stream, std::function<std
                                      std::chrono::milliseconds max_behind, std::shared_ptr<void> slot)
     : ws_(std::move(stream)),
       make_hello_(std::move(make_hello)),
+      queue_(max_queued_frames, max_behind),
       wake_(ws_.get_executor()),
       room_(ws_.get_executor()),
-      max_behind_(max_behind),
       slot_(std::move(slot)) {}
 
 void websocket_session::start(http_request req, broadcaster& hub) {
@@ -69,30 +69,22 @@ void websocket_session::on_message(std::string_view text) {
 
 void websocket_session::enqueue(std::shared_ptr<const std::string> frame, bool droppable) {
     if (closed_) return;
-    if (queue_.size() >= max_queued_frames) {
-        ++dropped_frames_;
+    auto now = std::chrono::steady_clock::now();
+    switch (queue_.push(std::move(frame), droppable, now)) {
+    case frame_queue::push_result::queued: break;
+    case frame_queue::push_result::replaced:
+    case frame_queue::push_result::dropped:
         if (hub_) hub_->count_dropped_frame();
-        auto now = std::chrono::steady_clock::now();
-        if (!behind_since_) behind_since_ = now;
-        bool behind_too_long = now - *behind_since_ > max_behind_;
-        // Behind: a newer stats frame supersedes the oldest queued one.
-        auto stale = std::find_if(queue_.begin(), queue_.end(), [](const auto& q) { return q.second; });
-        if (!behind_too_long && stale != queue_.end()) {
-            queue_.erase(stale);
-        } else if (!behind_too_long && droppable) {
-            return;
-        } else {
-            // Behind for too long, or nothing left to drop: let it go rather than grow.
-            log::write(log::level::info, "web.ws", "slow_client_closed", {{"dropped_frames", dropped_frames_}});
-            if (hub_) hub_->count_slow_client_closed();
-            closed_ = true;
-            beast::get_lowest_layer(ws_).close();
-            wake_.cancel();
-            room_.cancel();
-            return;
-        }
+        break;
+    case frame_queue::push_result::close:
+        // It took no frame for max_behind: let it go rather than grow.
+        log::write(log::level::info, "web.ws", "slow_client_closed", {{"dropped_frames", queue_.dropped()}});
+        if (hub_) hub_->count_slow_client_closed();
+        closed_ = true;
+        beast::get_lowest_layer(ws_).close();
+        room_.cancel();
+        break;
     }
-    queue_.emplace_back(std::move(frame), droppable);
     wake_.cancel();
 }
 
@@ -104,13 +96,12 @@ net::awaitable<void> websocket_session::write_loop() {
             co_await wake_.async_wait(use_aw_ec);
             continue;
         }
-        auto frame = std::move(queue_.front().first);
-        queue_.pop_front();
+        auto frame = queue_.take(std::chrono::steady_clock::now());
         room_.cancel();
-        if (queue_.empty()) behind_since_.reset();  // caught up
         ws_.text(true);
         auto [ec, n] = co_await ws_.async_write(net::buffer(*frame), use_aw_ec);
         if (ec) break;
+        queue_.written(std::chrono::steady_clock::now());
     }
     closed_ = true;
     room_.cancel();
@@ -141,7 +132,7 @@ net::awaitable<void> websocket_session::run(http_request req, broadcaster* hub) 
         // Every message may need a reply that cannot be dropped (a pong): with the queue
         // full, read nothing more until it has room (a flooder is then held back by TCP
         // flow control, and closed if it stays behind, instead of growing the queue).
-        while (!closed_ && queue_.size() >= max_queued_frames) {
+        while (!closed_ && queue_.full()) {
             room_.expires_at(net::steady_timer::time_point::max());
             co_await room_.async_wait(use_aw_ec);
         }
@@ -153,8 +144,8 @@ net::awaitable<void> websocket_session::run(http_request req, broadcaster* hub) 
     }
     closed_ = true;
     wake_.cancel();
-    if (dropped_frames_)
-        log::write(log::level::debug, "web.ws", "client_dropped_frames", {{"frames", dropped_frames_}});
+    if (queue_.dropped())
+        log::write(log::level::debug, "web.ws", "client_dropped_frames", {{"frames", queue_.dropped()}});
 }
 
 }  // namespace sightline

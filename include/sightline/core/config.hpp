@@ -54,7 +54,7 @@ struct http_config {
     std::string token;
     std::vector<std::string> allowed_origins;
     std::int64_t push_interval_ms = 1000;
-    /// A WebSocket client that stays behind (dropping frames) this long is closed.
+    /// A WebSocket client with a full queue that took no frame for this long is closed.
     std::int64_t ws_max_behind_ms = 10000;
     /// Limits of the HTTP server (http_limits): slow requests, idle keep-alives, connections.
     std::int64_t request_timeout_ms = 10000;

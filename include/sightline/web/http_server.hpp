@@ -16,7 +16,7 @@ struct http_limits {
     std::chrono::milliseconds request_timeout{10000};  // from first byte to complete request
     std::chrono::milliseconds keep_alive_timeout{30000};
     std::size_t max_sessions = 1024;
-    /// A WebSocket client that keeps dropping frames this long is closed.
+    /// A WebSocket client with a full queue that took no frame for this long is closed.
     std::chrono::milliseconds ws_max_behind{10000};
 };
 

@@ -1,5 +1,4 @@
 #pragma once
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -7,6 +6,7 @@
 
 #include "sightline/core/net.hpp"
 #include "sightline/observe/trace_store.hpp"
+#include "sightline/web/frame_queue.hpp"
 #include "sightline/web/router.hpp"
 
 namespace sightline {
@@ -15,8 +15,9 @@ class broadcaster;
 
 /// One /ws client. The server pushes; the client's messages are read (and answered
 /// when they are pings) only so that control frames and closes are seen. One reader
-/// and one writer on the stream's strand; the outgoing queue is bounded: when a client
-/// falls behind, its oldest stats frames are dropped (counted), never anyone else's.
+/// and one writer on the stream's strand; the outgoing queue is bounded (frame_queue):
+/// a client that falls behind loses its oldest droppable frames (counted), never anyone
+/// else's, and one that takes no frame for `max_behind` is closed.
 class websocket_session : public std::enable_shared_from_this<websocket_session> {
 public:
     static constexpr std::size_t max_queued_frames = 64;
@@ -44,20 +45,16 @@ private:
 
     websocket::stream<beast::tcp_stream> ws_;
     std::function<std::string()> make_hello_;
-    std::deque<std::pair<std::shared_ptr<const std::string>, bool>> queue_;  // only on the strand
+    frame_queue queue_;  // only on the strand
     net::steady_timer wake_;
     /// Woken when the queue has room again: the read loop waits on it while the queue is
     /// full, so a client that sends faster than it takes replies is held back by TCP.
     net::steady_timer room_;
     bool closed_ = false;
-    std::uint64_t dropped_frames_ = 0;
-    std::chrono::milliseconds max_behind_;
     std::shared_ptr<void> slot_;
     broadcaster* hub_ = nullptr;  // for the drop counters; set once the upgrade is done
     /// The client's trace subscription (only on the strand).
     std::optional<trace_filter> filter_;
-    /// Since when the client has been dropping frames (unset while it keeps up).
-    std::optional<std::chrono::steady_clock::time_point> behind_since_;
 };
 
 }  // namespace sightline
