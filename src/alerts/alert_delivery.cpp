@@ -170,18 +170,12 @@ std::string alert_delivery::webhook_body(const std::vector<alert>& changed, cons
         {"version", "1"}, {"source", "sightline"}, {"status", any_firing ? "firing" : "resolved"}, {"alerts", std::move(list)}});
 }
 
-json::object alert_delivery::stats_json() const {
-    json::array list;
+std::vector<alert_receiver_stats> alert_delivery::stats() const {
+    std::vector<alert_receiver_stats> list;
     for (const auto& r : receivers_)
-        list.push_back(json::object{{"receiver", r->kind},
-                                    {"url", r->url.text},
-                                    {"sent", r->sent.load()},
-                                    {"failed_attempts", r->failed_attempts.load()},
-                                    {"retries", r->retries.load()},
-                                    {"dropped", r->dropped.load()},
-                                    {"queued", r->queued.load()},
-                                    {"failing", r->failing_now.load()}});
-    return {{"receivers", std::move(list)}};
+        list.push_back({r->kind, r->url.text, r->sent.load(), r->failed_attempts.load(), r->retries.load(),
+                        r->dropped.load(), r->queued.load(), r->failing_now.load()});
+    return list;
 }
 
 }  // namespace sightline

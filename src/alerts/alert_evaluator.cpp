@@ -71,7 +71,7 @@ json::object alert::to_json() const {
 alert_evaluator::alert_evaluator(std::vector<alert_rule> rules, std::size_t history_capacity)
     : rules_(std::move(rules)), history_capacity_(std::max<std::size_t>(1, history_capacity)) {}
 
-std::vector<alert> alert_evaluator::evaluate(const json::object& stats, const json::object& previous,
+std::vector<alert> alert_evaluator::evaluate(const pipeline_stats& stats, const pipeline_stats& previous,
                                              std::chrono::system_clock::time_point wall,
                                              std::chrono::steady_clock::time_point now) {
     std::vector<alert> changed;
@@ -148,39 +148,34 @@ json::object alert_evaluator::to_json() const {
     return {{"active", std::move(active_list)}, {"history", std::move(history_list)}};
 }
 
-json::object alert_evaluator::summary_json() const {
+alerts_stats alert_evaluator::summary() const {
     // One entry per alertname and severity, zero included, so Prometheus sees 0 before 1.
     std::map<std::pair<std::string, std::string>, std::pair<std::uint64_t, std::uint64_t>> counts;
     for (const auto& r : rules_) counts[{r.name, r.severity}];
-    std::uint64_t firing = 0, pending = 0;
-    json::array active_list;
+    alerts_stats out;
     for (const auto& a : active()) {
         auto& c = counts[{a.labels.at("alertname"), a.labels.at("severity")}];
         if (a.state == alert_state::firing) {
             ++c.first;
-            ++firing;
+            ++out.firing;
         } else {
             ++c.second;
-            ++pending;
+            ++out.pending;
         }
-        active_list.push_back(a.to_json());
+        out.active.push_back(a.to_json());
     }
-    json::array by_rule;
-    for (const auto& [k, c] : counts)
-        by_rule.push_back(json::object{{"alertname", k.first}, {"severity", k.second}, {"firing", c.first}, {"pending", c.second}});
-    return {{"firing", firing}, {"pending", pending}, {"active", std::move(active_list)}, {"by_rule", std::move(by_rule)}};
+    for (const auto& [k, c] : counts) out.by_rule.push_back({k.first, k.second, c.first, c.second});
+    return out;
 }
 
-void apply_alerts_to_health(json::object& health, const std::vector<alert>& firing_critical) {
-    auto& components = health["components"].as_object();
+void apply_alerts_to_health(health_report& health, const std::vector<alert>& firing_critical) {
     if (firing_critical.empty()) {
-        components["alerts"] = {{"kind", "alerts"}, {"status", "healthy"}, {"reason", ""}};
+        health.judge({"alerts", "alerts", health_status::healthy, ""});
         return;
     }
     std::string reason = "critical alert" + std::string(firing_critical.size() > 1 ? "s" : "") + " firing: ";
     for (std::size_t i = 0; i < firing_critical.size(); ++i) reason += (i ? ", " : "") + describe(firing_critical[i]);
-    components["alerts"] = {{"kind", "alerts"}, {"status", "degraded"}, {"reason", reason}};
-    if (health["status"].as_string() == "healthy") health["status"] = "degraded";
+    health.judge({"alerts", "alerts", health_status::degraded, reason});
 }
 
 }  // namespace sightline

@@ -5,20 +5,7 @@
 
 namespace sightline {
 
-namespace json = boost::json;
-
 namespace {
-
-const json::object& child(const json::object& o, std::string_view key) {
-    static const json::object empty;
-    auto it = o.find(key);
-    return it != o.end() && it->value().is_object() ? it->value().as_object() : empty;
-}
-
-double num(const json::object& o, std::string_view key) {
-    auto it = o.find(key);
-    return it != o.end() && it->value().is_number() ? it->value().to_number<double>() : 0.0;
-}
 
 /// numerator / denominator, 0 when nothing moved, kept within [0, 1].
 double ratio(double numerator, double denominator) {
@@ -26,93 +13,129 @@ double ratio(double numerator, double denominator) {
     return std::clamp(numerator / denominator, 0.0, 1.0);
 }
 
-std::string_view group_of(alert_subject s) {
-    switch (s) {
-    case alert_subject::stage: return "processors";
-    case alert_subject::source: return "sources";
-    case alert_subject::sink: return "sinks";
-    case alert_subject::system: return "system";
-    }
-    return "";
+/// How much a counter grew over the tick (a component new this tick counts from 0).
+template <class T, class Get>
+double delta(const T& now, const T* before, Get get) {
+    double a = static_cast<double>(get(now)), b = before ? static_cast<double>(get(*before)) : 0.0;
+    return std::max(0.0, a - b);
 }
 
-/// The expression for one component: `now` and `before` are its entries in two
-/// consecutive snapshots (`before` empty on the first tick).
-double value_of(const alert_rule& r, const std::string& reason, const json::object& now, const json::object& before,
-                const json::object& sys_now, const json::object& sys_before) {
-    auto delta = [&](std::string_view k) { return std::max(0.0, num(now, k) - num(before, k)); };
-    auto dropped = [&]() {
-        if (reason.empty()) return delta("dropped");
-        return std::max(0.0, num(child(now, "dropped_by_reason"), reason) - num(child(before, "dropped_by_reason"), reason));
-    };
+double count_of(const named_counts& counts, const std::string& name) {
+    auto it = counts.find(name);
+    return it == counts.end() ? 0.0 : static_cast<double>(it->second);
+}
+
+/// Lines dropped during the tick: for every reason (`reason` empty) or one.
+template <class T, class Get>
+double dropped(const T& now, const T* before, const std::string& reason, Get total) {
+    if (reason.empty()) return delta(now, before, total);
+    return std::max(0.0, count_of(now.dropped_by_reason, reason) - (before ? count_of(before->dropped_by_reason, reason) : 0.0));
+}
+
+double value_of(const alert_rule& r, const std::string& reason, const stage_stats& now, const stage_stats* before,
+                const pipeline_stats&, const pipeline_stats&) {
     const auto& e = r.expr;
-    if (e == "error_rate") {
-        if (r.subject == alert_subject::stage) return ratio(delta("errors"), delta("lines_in"));
-        if (r.subject == alert_subject::source) return ratio(delta("errors"), delta("lines"));
-        return ratio(delta("errors"), delta("lines") + delta("errors"));
-    }
+    auto in = delta(now, before, [](const stage_stats& s) { return s.lines_in; });
+    if (e == "error_rate") return ratio(delta(now, before, [](const stage_stats& s) { return s.errors; }), in);
+    if (e == "drop_rate") return ratio(dropped(now, before, reason, [](const stage_stats& s) { return s.dropped; }), in);
+    if (e == "lines_per_second") return now.rates.lines_per_second;
+    if (e == "utilization") return now.rates.utilization;
+    if (e == "queue_fill") return now.rates.queue_fill;
+    if (e == "latency_p99_us") return now.latency_us.p99;
+    if (e == "circuit_open") return now.circuit && now.circuit->state != "closed" ? 1.0 : 0.0;
+    return 0;
+}
+
+double value_of(const alert_rule& r, const std::string& reason, const source_stats& now, const source_stats* before,
+                const pipeline_stats& stats, const pipeline_stats& previous) {
+    const auto& e = r.expr;
+    if (e == "error_rate")
+        return ratio(delta(now, before, [](const source_stats& s) { return s.errors; }),
+                     delta(now, before, [](const source_stats& s) { return s.lines; }));
     if (e == "drop_rate") {
-        if (r.subject == alert_subject::stage) return ratio(dropped(), delta("lines_in"));
-        return ratio(dropped(), delta("lines") + dropped());
+        double d = dropped(now, before, reason, [](const source_stats& s) { return s.dropped(); });
+        return ratio(d, delta(now, before, [](const source_stats& s) { return s.lines; }) + d);
     }
-    if (e == "lines_per_second" || e == "utilization" || e == "queue_fill" || e == "rss_bytes") return num(now, e);
-    if (e == "latency_p99_us") return num(child(now, "latency_us"), "p99");
-    if (e == "cpu_ratio") return num(now, "cpu_percent") / 100.0;
-    if (e == "circuit_open") {
-        auto c = child(now, "circuit").find("state");
-        return c != child(now, "circuit").end() && c->value().is_string() && c->value().as_string() != "closed" ? 1.0 : 0.0;
-    }
+    if (e == "lines_per_second") return now.lines_per_second;
     if (e == "paused_ratio") {
-        double elapsed_ms = (num(sys_now, "uptime_s") - num(sys_before, "uptime_s")) * 1000.0;
-        auto paused = now.find("paused");
-        bool paused_now = paused != now.end() && paused->value().is_bool() && paused->value().as_bool();
-        if (elapsed_ms <= 0) return paused_now ? 1.0 : 0.0;
-        return ratio(delta("paused_ms_total"), elapsed_ms);
+        double elapsed_ms = (stats.system.uptime_s - previous.system.uptime_s) * 1000.0;
+        if (elapsed_ms <= 0) return now.paused ? 1.0 : 0.0;
+        double paused = std::max(0.0, now.paused_ms_total - (before ? before->paused_ms_total : 0.0));
+        return ratio(paused, elapsed_ms);
     }
     return 0;
 }
 
-}  // namespace
+double value_of(const alert_rule& r, const std::string&, const sink_stats& now, const sink_stats* before,
+                const pipeline_stats&, const pipeline_stats&) {
+    if (r.expr == "error_rate") {
+        double errors = delta(now, before, [](const sink_stats& s) { return s.errors; });
+        return ratio(errors, delta(now, before, [](const sink_stats& s) { return s.lines; }) + errors);
+    }
+    if (r.expr == "lines_per_second") return now.lines_per_second;
+    return 0;
+}
 
-std::vector<alert_sample> sample_rule(const alert_rule& rule, const json::object& stats, const json::object& previous) {
-    std::vector<alert_sample> out;
-    const auto& sys_now = child(stats, "system");
-    const auto& sys_before = child(previous, "system");
-    auto base_labels = [&] {
-        std::map<std::string, std::string> l = rule.labels;
-        l["alertname"] = rule.name;
-        l["severity"] = rule.severity;
-        return l;
-    };
-    auto add = [&](const std::string& id, const json::object& now, const json::object& before) {
+double system_value(const alert_rule& r, const system_stats& now) {
+    if (r.expr == "lines_per_second") return now.lines_per_second;
+    if (r.expr == "rss_bytes") return static_cast<double>(now.rss_bytes);
+    if (r.expr == "cpu_ratio") return now.cpu_percent / 100.0;
+    return 0;
+}
+
+std::map<std::string, std::string> base_labels(const alert_rule& rule) {
+    std::map<std::string, std::string> l = rule.labels;
+    l["alertname"] = rule.name;
+    l["severity"] = rule.severity;
+    return l;
+}
+
+/// One sample per reason (one, or every reason seen now or before with "*") of each
+/// selected component of `list`.
+template <class T, class Find>
+void sample_components(const alert_rule& rule, const std::vector<T>& list, Find find_before,
+                       const pipeline_stats& stats, const pipeline_stats& previous, std::vector<alert_sample>& out) {
+    for (const auto& now : list) {
+        if (rule.selector != "*" && now.id != rule.selector) continue;
+        const T* before = find_before(now.id);
         std::vector<std::string> reasons;
         if (rule.reason == "*") {
             std::set<std::string> seen;
-            for (const auto* o : {&now, &before})
-                for (const auto& kv : child(*o, "dropped_by_reason")) seen.emplace(kv.key());
+            if constexpr (requires { now.dropped_by_reason; }) {
+                for (const auto& kv : now.dropped_by_reason) seen.insert(kv.first);
+                if (before)
+                    for (const auto& kv : before->dropped_by_reason) seen.insert(kv.first);
+            }
             reasons.assign(seen.begin(), seen.end());
         } else {
             reasons.push_back(rule.reason);
         }
         for (const auto& reason : reasons) {
             alert_sample s;
-            s.labels = base_labels();
-            if (!id.empty()) s.labels[std::string(to_string(rule.subject))] = id;
+            s.labels = base_labels(rule);
+            s.labels[std::string(to_string(rule.subject))] = now.id;
             if (!reason.empty()) s.labels["reason"] = reason;
-            s.value = value_of(rule, reason, now, before, sys_now, sys_before);
+            s.value = value_of(rule, reason, now, before, stats, previous);
             out.push_back(std::move(s));
         }
-    };
-    if (rule.subject == alert_subject::system) {
-        add("", sys_now, sys_before);
-        return out;
     }
-    const auto& group = child(stats, group_of(rule.subject));
-    const auto& previous_group = child(previous, group_of(rule.subject));
-    for (const auto& kv : group) {
-        if (rule.selector != "*" && kv.key() != rule.selector) continue;
-        if (!kv.value().is_object()) continue;
-        add(std::string(kv.key()), kv.value().as_object(), child(previous_group, kv.key()));
+}
+
+}  // namespace
+
+std::vector<alert_sample> sample_rule(const alert_rule& rule, const pipeline_stats& stats, const pipeline_stats& previous) {
+    std::vector<alert_sample> out;
+    switch (rule.subject) {
+    case alert_subject::system: out.push_back({base_labels(rule), system_value(rule, stats.system)}); break;
+    case alert_subject::stage:
+        sample_components(rule, stats.stages, [&](const std::string& id) { return previous.find_stage(id); }, stats, previous, out);
+        break;
+    case alert_subject::source:
+        sample_components(rule, stats.sources, [&](const std::string& id) { return previous.find_source(id); }, stats, previous, out);
+        break;
+    case alert_subject::sink:
+        sample_components(rule, stats.sinks, [&](const std::string& id) { return previous.find_sink(id); }, stats, previous, out);
+        break;
     }
     return out;
 }

@@ -10,12 +10,15 @@
 #include <thread>
 
 #include "sightline/alerts/alert_delivery.hpp"
+#include "sightline/alerts/alerting.hpp"
 #include "sightline/app/fd_limit.hpp"
 #include "sightline/app/report.hpp"
 #include "sightline/core/log.hpp"
 #include "sightline/core/net.hpp"
 #include "sightline/ingest/tcp_source.hpp"
 #include "sightline/observe/observer.hpp"
+#include "sightline/observe/stats_json.hpp"
+#include "sightline/observe/stats_rates.hpp"
 #include "sightline/pipeline/pipeline.hpp"
 #include "sightline/web/http_server.hpp"
 
@@ -104,9 +107,9 @@ int report_config_error(const std::string& where, const config_error& e) {
     return 2;
 }
 
-bool save_metrics(const std::string& path, const json::object& stats) {
+bool save_metrics(const std::string& path, const pipeline_stats& stats) {
     std::ofstream out(path, std::ios::trunc);
-    out << json::serialize(stats) << "\n";
+    out << json::serialize(to_json(stats)) << "\n";
     out.close();
     if (!out) {
         log::write(log::level::error, "app", "save_metrics_failed", {{"path", path}});
@@ -114,21 +117,6 @@ bool save_metrics(const std::string& path, const json::object& stats) {
         return false;
     }
     return true;
-}
-
-json::object completion_summary(const json::object& stats, double seconds) {
-    const auto& system = stats.at("system").as_object();
-    auto total = system.at("total_lines").to_number<double>();
-    json::object per_stage;
-    for (const auto& kv : stats.at("processors").as_object()) {
-        const auto& s = kv.value().as_object();
-        per_stage[kv.key()] = {{"in", s.at("lines_in")}, {"out", s.at("lines_out")}, {"dropped", s.at("dropped")},
-                               {"errors", s.at("errors")}};
-    }
-    return {{"total_lines", system.at("total_lines")},
-            {"seconds", seconds},
-            {"lines_per_second", seconds > 0 ? total / seconds : 0.0},
-            {"stages", std::move(per_stage)}};
 }
 
 /// Where the dashboard's files are: beside an installed binary, else the source tree.
@@ -166,24 +154,23 @@ void start_alerting(net::io_context& ioc, const pipeline_config& cfg, web_front&
         setup.on_change = [d](std::vector<alert> changed, std::vector<alert> firing) {
             d->notify(std::move(changed), std::move(firing));
         };
-        setup.delivery_stats = [d] { return d->stats_json(); };
+        setup.delivery_stats = [d] { return d->stats(); };
     }
-    web.obs->set_alerting(std::move(setup));
+    web.obs->set_tick_hook(make_alert_hook(std::move(setup)));
 }
 
 std::unique_ptr<web_front> start_web(net::io_context& ioc, pipeline& p) {
     const auto& http_cfg = p.config().http;
     auto web = std::make_unique<web_front>();
-    web->obs = std::make_shared<observer>(ioc, [&p] { return p.stats(); },
+    web->obs = std::make_shared<observer>(ioc, [&p] { return p.collect(); },
                                           std::chrono::milliseconds(http_cfg.push_interval_ms));
     auto* hub = &web->hub;
-    web->obs->set_system_extra([hub](json::object& system) {
-        system["websocket_clients"] = hub->clients();
-        system["websocket_frames_dropped"] = hub->frames_dropped();
-        system["websocket_slow_clients_closed"] = hub->slow_clients_closed();
+    web->obs->set_system_extra([hub](system_stats& system) {
+        system.websocket_clients = hub->clients();
+        system.websocket_frames_dropped = hub->frames_dropped();
+        system.websocket_slow_clients_closed = hub->slow_clients_closed();
     });
-    web->obs->set_health_thresholds({p.config().health.stage_error_ratio, p.config().health.queue_fill,
-                                     p.config().health.source_dropped_lines});
+    web->obs->set_health_thresholds(p.config().health);
     web->obs->set_feeds(p.traces(), p.errors());
     start_alerting(ioc, p.config(), *web);
     web->obs->on_snapshot([hub](const std::shared_ptr<const snapshot>& s) {
@@ -276,6 +263,10 @@ int run_pipeline(const cli_options& o, pipeline_config cfg) {
     wait_signal();
 
     auto t0 = std::chrono::steady_clock::now();
+    // The completion record and --save-metrics measure rates over the whole run.
+    stats_rates run_rates;
+    auto at_start = p->collect();
+    run_rates.apply(at_start, t0);
     p->start([&] {
         // Every sink has flushed after every source ended.
         drained = true;
@@ -305,8 +296,9 @@ int run_pipeline(const cli_options& o, pipeline_config cfg) {
     for (auto& t : pool) t.join();
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-    auto stats = p->stats();
-    log::write(log::level::info, "pipeline", "pipeline_completed", completion_summary(stats, seconds));
+    auto stats = p->collect();
+    run_rates.apply(stats, std::chrono::steady_clock::now());
+    log::write(log::level::info, "pipeline", "pipeline_completed", completion_json(stats, seconds));
     if (o.save_metrics && !save_metrics(*o.save_metrics, stats)) return 1;
     return 0;
 }

@@ -48,10 +48,10 @@ void file_tail_source::stop() {
     net::post(strand_, [self = shared_from_this()] { self->timer_.cancel(); });
 }
 
-void file_tail_source::add_stats(boost::json::object& o) const {
-    o["files_followed"] = files_followed_.load();
-    o["rotations"] = rotations_.load();
-    o["file_truncations"] = file_truncations_.load();
+void file_tail_source::add_stats(source_stats& s) const {
+    s.figures = {{"files_followed", files_followed_.load()},
+                 {"rotations", rotations_.load()},
+                 {"file_truncations", file_truncations_.load()}};
 }
 
 net::awaitable<void> file_tail_source::run() {

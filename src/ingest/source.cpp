@@ -4,6 +4,19 @@
 
 namespace sightline {
 
+source_stats source::stats() const {
+    source_stats s;
+    s.id = id_;
+    s.type = type_;
+    read_counters(metrics, s);
+    s.listens = listens();
+    s.running = running();
+    s.paused = paused();
+    s.paused_ms_total = paused_ms_total();
+    add_stats(s);
+    return s;
+}
+
 double source::paused_ms_total() const {
     auto total = paused_ns_total_.load(std::memory_order_relaxed);
     if (paused()) {

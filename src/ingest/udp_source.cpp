@@ -115,9 +115,9 @@ net::awaitable<void> udp_source::run() {
     if (on_done_) on_done_();
 }
 
-void udp_source::add_stats(boost::json::object& o) const {
-    o["datagrams"] = datagrams();
-    o["kernel_dropped_datagrams"] = kernel_dropped();
+void udp_source::add_stats(source_stats& s) const {
+    s.datagrams = datagrams();
+    s.kernel_dropped_datagrams = kernel_dropped();
 }
 
 }  // namespace sightline

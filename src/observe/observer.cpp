@@ -7,12 +7,14 @@
 #include "sightline/core/time_format.hpp"
 #include "sightline/observe/health.hpp"
 #include "sightline/observe/prometheus.hpp"
+#include "sightline/observe/push_frames.hpp"
+#include "sightline/observe/stats_json.hpp"
 
 namespace sightline {
 
 namespace json = boost::json;
 
-observer::observer(net::io_context& ioc, std::function<json::object()> collect, std::chrono::milliseconds interval)
+observer::observer(net::io_context& ioc, std::function<pipeline_stats()> collect, std::chrono::milliseconds interval)
     : strand_(net::make_strand(ioc)), collect_(std::move(collect)), interval_(interval), timer_(strand_) {}
 
 void observer::start() {
@@ -48,105 +50,40 @@ void observer::tick_now() {
 
 std::shared_ptr<const snapshot> observer::build() {
     auto now = std::chrono::steady_clock::now();
-    auto stats = collect_();
-    // Rates over the last tick and the last minute, from the same counters /stats shows.
-    for (auto& kv : stats["processors"].as_object()) {
-        auto& s = kv.value().as_object();
-        auto r = rates_.update("stage:" + std::string(kv.key()), s.at("lines_in").to_number<double>(), now);
-        s["lines_per_second"] = r.last_tick;
-        s["lines_per_second_1m"] = r.last_minute;
-        auto out = rates_.update("stage_out:" + std::string(kv.key()), s.at("lines_out").to_number<double>(), now);
-        s["lines_out_per_second"] = out.last_tick;
-        auto err = rates_.update("stage_err:" + std::string(kv.key()), s.at("errors").to_number<double>(), now);
-        s["errors_per_second"] = err.last_tick;
-        auto busy = rates_.update("stage_busy:" + std::string(kv.key()), s.at("processing_time_ms").to_number<double>(), now);
-        s["utilization"] = std::min(1.0, busy.last_tick / 1000.0);  // busy ms per second over the tick
-        double cap = s.at("queue_capacity").to_number<double>();
-        s["queue_fill"] = cap > 0 ? std::min(1.0, s.at("queued_batches").to_number<double>() / cap) : 0.0;
-    }
-    for (auto& kv : stats["sources"].as_object()) {
-        auto& s = kv.value().as_object();
-        auto r = rates_.update("source:" + std::string(kv.key()), s.at("lines").to_number<double>(), now);
-        s["lines_per_second"] = r.last_tick;
-        s["lines_per_second_1m"] = r.last_minute;
-    }
-    for (auto& kv : stats["sinks"].as_object()) {
-        auto& s = kv.value().as_object();
-        auto r = rates_.update("sink:" + std::string(kv.key()), s.at("lines").to_number<double>(), now);
-        s["lines_per_second"] = r.last_tick;
-    }
-    auto& system = stats["system"].as_object();
-    auto total = rates_.update("system", system.at("total_lines").to_number<double>(), now);
-    system["lines_per_second"] = total.last_tick;
-    system["lines_per_second_1m"] = total.last_minute;
-    auto cpu = rates_.update("cpu", system.at("cpu_seconds").to_number<double>(), now);
-    system["cpu_percent"] = cpu.last_tick * 100.0;  // 100 = one core busy
-    // The bottleneck is the busiest stage now, or the first whose input backs up.
-    std::string bottleneck;
-    double top = -1;
-    for (const auto& kv : stats["processors"].as_object()) {
-        const auto& s = kv.value().as_object();
-        double score = s.at("utilization").as_double() + (s.at("queue_fill").as_double() >= 1.0 ? 1.0 : 0.0);
-        if (score > top) {
-            top = score;
-            bottleneck = kv.key();
-        }
-    }
-    if (bottleneck.empty())
-        system["bottleneck_stage"] = nullptr;
-    else
-        system["bottleneck_stage"] = bottleneck;
-    if (system_extra_) system_extra_(system);
     auto wall = std::chrono::system_clock::now();
-    system["timestamp"] = format_rfc3339(wall);
-
     auto s = std::make_shared<snapshot>();
     s->seq = ++seq_;
-    // Alerts see the same numbers /stats shows, rates included.
-    std::vector<alert> changed;
-    if (auto& ev = alerting_.evaluator) {
-        changed = ev->evaluate(stats, previous_stats_, wall, now);
-        auto summary = ev->summary_json();
-        if (alerting_.delivery_stats) summary["delivery"] = alerting_.delivery_stats();
-        stats["alerts"] = std::move(summary);
-    }
+    auto& stats = s->stats;
+    stats = collect_();
+    rates_.apply(stats, now);
+    if (system_extra_) system_extra_(stats.system);
+    stats.system.timestamp = wall;
+    auto stamp = format_rfc3339(wall);
+
     s->health = evaluate_health(stats, previous_stats_, thresholds_);
-    if (auto& ev = alerting_.evaluator) {
-        apply_alerts_to_health(s->health, ev->firing_critical());
-        s->alerts_json = std::make_shared<const std::string>(json::serialize(ev->to_json()));
-        if (!changed.empty()) {
-            json::array list;
-            for (const auto& a : changed) list.push_back(a.to_json());
-            s->alert_frame = std::make_shared<const std::string>(json::serialize(
-                json::object{{"type", "alert"}, {"timestamp", format_rfc3339(wall)}, {"alerts", std::move(list)}}));
-        }
-        if (alerting_.on_change && !changed.empty()) {
-            std::vector<alert> firing;
-            for (const auto& a : ev->active())
-                if (a.state == alert_state::firing) firing.push_back(a);
-            alerting_.on_change(std::move(changed), std::move(firing));
-        }
-    }
+    if (hook_) hook_(stats, previous_stats_, s->health, *s, now);  // alerts see the numbers /stats shows
+    auto health = to_json(s->health);
     if (s->health != previous_health_) {
-        json::object frame{{"type", "health"}, {"timestamp", format_rfc3339(wall)}, {"health", s->health}};
-        s->health_frame = std::make_shared<const std::string>(json::serialize(frame));
+        s->health_frame = std::make_shared<const std::string>(
+            json::serialize(json::object{{"type", "health"}, {"timestamp", stamp}, {"health", health}}));
         previous_health_ = s->health;
     }
-    s->health_json = std::make_shared<const std::string>(json::serialize(s->health));
+    s->health_json = std::make_shared<const std::string>(json::serialize(health));
     s->metrics_text = std::make_shared<const std::string>(to_prometheus(stats));
-    s->stats_json = std::make_shared<const std::string>(json::serialize(stats));
-    json::object frame{{"type", "stats"}, {"seq", s->seq}, {"timestamp", format_rfc3339(wall)},
-                       {"stats", stats}, {"health", s->health}};
-    s->stats_frame = std::make_shared<const std::string>(json::serialize(frame));
+    auto stats_doc = to_json(stats);
+    s->stats_json = std::make_shared<const std::string>(json::serialize(stats_doc));
+    s->stats_frame = std::make_shared<const std::string>(json::serialize(json::object{
+        {"type", "stats"}, {"seq", s->seq}, {"timestamp", stamp}, {"stats", std::move(stats_doc)}, {"health", std::move(health)}}));
     // Circuit state changes are pushed as they happen (at tick resolution).
-    json::object circuits;
-    for (const auto& kv : stats["processors"].as_object())
-        if (auto c = kv.value().as_object().find("circuit"); c != kv.value().as_object().end())
-            circuits[kv.key()] = c->value().as_object().at("state");
+    std::vector<std::pair<std::string, std::string>> circuits;
+    for (const auto& st : stats.stages)
+        if (st.circuit) circuits.emplace_back(st.id, st.circuit->state);
     if (!circuits.empty() && circuits != previous_circuits_) {
+        json::object states;
+        for (const auto& [id, state] : circuits) states[id] = state;
         s->circuit_frame = std::make_shared<const std::string>(
-            json::serialize(json::object{{"type", "circuit"}, {"timestamp", format_rfc3339(wall)}, {"stages", circuits}}));
-        previous_circuits_ = circuits;
+            json::serialize(json::object{{"type", "circuit"}, {"timestamp", stamp}, {"stages", std::move(states)}}));
+        previous_circuits_ = std::move(circuits);
     }
     // New traces and errors, batched into one message each.
     auto take = [](const auto& log, std::uint64_t& seen) {
@@ -159,26 +96,17 @@ std::shared_ptr<const snapshot> observer::build() {
     if (traces_) {
         auto fresh = take(*traces_, traces_seen_);
         if (!fresh.empty()) {
-            json::array list;
-            for (const auto& t : fresh) list.emplace_back(t->to_json());
-            s->trace_frame = std::make_shared<const std::string>(
-                json::serialize(json::object{{"type", "trace"}, {"seq", s->seq}, {"traces", std::move(list)}}));
+            s->trace_frame = std::make_shared<const std::string>(trace_frame(s->seq, fresh));
             s->new_traces = std::make_shared<const std::vector<trace_ptr>>(std::move(fresh));
         }
     }
     if (errors_) {
         auto fresh = take(*errors_, errors_seen_);
-        if (!fresh.empty()) {
-            json::array list;
-            for (const auto& e : fresh) list.emplace_back(e.to_json());
-            s->error_frame = std::make_shared<const std::string>(
-                json::serialize(json::object{{"type", "error"}, {"seq", s->seq}, {"errors", std::move(list)}}));
-        }
+        if (!fresh.empty()) s->error_frame = std::make_shared<const std::string>(error_frame(s->seq, fresh));
     }
     s->traces_through = traces_seen_;
     s->errors_through = errors_seen_;
     previous_stats_ = stats;
-    s->stats = std::move(stats);
     return s;
 }
 

@@ -68,4 +68,17 @@ std::uint64_t disk_free_bytes(const std::string& path) {
     return ec ? 0 : static_cast<std::uint64_t>(space.available);
 }
 
+void read_process_figures(system_stats& s) {
+    s.rss_bytes = current_rss_bytes();
+    s.peak_rss_bytes = peak_rss_bytes();
+    s.cpu_seconds = process_cpu_seconds();
+    s.open_fds = open_fd_count();
+    s.max_fds = max_fd_count();
+    s.start_time_unix_s = process_start_unix_seconds();
+    s.host_memory_available_bytes = host_memory_available_bytes();
+#ifdef SIGHTLINE_VERSION
+    s.version = SIGHTLINE_VERSION;
+#endif
+}
+
 }  // namespace sightline

@@ -1,76 +1,178 @@
 #include "sightline/observe/stats_json.hpp"
 
+#include "sightline/core/time_format.hpp"
+
 namespace sightline {
 
 namespace json = boost::json;
 
 namespace {
-json::object drops_by_reason(const std::array<counter, drop_reason_count>& dropped) {
+
+json::object to_json(const named_counts& counts) {
     json::object o;
-    for (std::size_t r = 0; r < drop_reason_count; ++r)
-        if (auto n = dropped[r].get()) o[to_string(static_cast<drop_reason>(r))] = n;
+    for (const auto& [name, n] : counts) o[name] = n;
     return o;
 }
-}  // namespace
 
-json::object to_json(const latency_summary& s) {
-    return {{"p50", s.p50}, {"p90", s.p90}, {"p99", s.p99}, {"max", s.max}};
+template <class T>
+void put_optional(json::object& o, std::string_view key, const std::optional<T>& v) {
+    if (v) o[key] = *v;
 }
 
-json::object to_json(const stage_metrics& m, double uptime_s) {
-    // Read lines_in last so lines_in >= out + dropped + errors holds in the snapshot.
-    auto out = m.lines_out.get();
-    auto dropped = m.dropped_total();
-    auto errors = m.errors.get();
-    auto in = m.lines_in.get();
-    auto busy_ms = static_cast<double>(m.busy_ns.get()) / 1e6;
+json::value string_or_null(const std::optional<std::string>& v) {
+    if (v) return json::value(*v);
+    return nullptr;
+}
+
+json::object stage_json(const stage_stats& s) {
     json::object o;
-    o["lines_in"] = in;
-    o["lines_out"] = out;
-    o["dropped"] = dropped;
-    o["dropped_by_reason"] = drops_by_reason(m.dropped);
-    o["errors"] = errors;
-    o["retries"] = m.retries.get();
-    o["in_flight"] = in - out - dropped - errors;
-    o["batches"] = m.batches.get();
-    o["processing_time_ms"] = busy_ms;
-    o["latency_us"] = to_json(m.latency.summary());
-    // Cumulative per-line latency buckets for the Prometheus histogram, le in µs.
+    o["type"] = s.type;
+    o["lines_in"] = s.lines_in;
+    o["lines_out"] = s.lines_out;
+    o["dropped"] = s.dropped;
+    o["dropped_by_reason"] = to_json(s.dropped_by_reason);
+    o["errors"] = s.errors;
+    o["errors_by_type"] = to_json(s.errors_by_type);
+    o["retries"] = s.retries;
+    o["in_flight"] = s.in_flight;
+    o["batches"] = s.batches;
+    o["processing_time_ms"] = s.processing_time_ms;
+    o["latency_us"] = {{"p50", s.latency_us.p50}, {"p90", s.latency_us.p90}, {"p99", s.latency_us.p99}, {"max", s.latency_us.max}};
     json::array le, counts;
-    for (std::uint64_t ns : {100ull, 1'000ull, 10'000ull, 100'000ull, 1'000'000ull, 10'000'000ull, 100'000'000ull,
-                             1'000'000'000ull}) {
-        le.emplace_back(static_cast<double>(ns) / 1000.0);
-        counts.emplace_back(m.latency.count_at_or_below(ns));
+    for (const auto& b : s.latency_buckets) {
+        le.emplace_back(b.le_us);
+        counts.emplace_back(b.count);
     }
     o["latency_buckets"] = {{"le_us", std::move(le)}, {"counts", std::move(counts)}};
-    json::object by_type;
-    for (const auto& [type, n] : m.errors_by_type()) by_type[type] = n;
-    o["errors_by_type"] = std::move(by_type);
-    o["utilization"] = uptime_s > 0 ? std::min(1.0, busy_ms / 1000.0 / uptime_s) : 0.0;
+    o["retry_pending"] = s.retry_pending;
+    if (s.circuit)
+        o["circuit"] = {{"state", s.circuit->state}, {"opens", s.circuit->opens}, {"transitions", s.circuit->transitions}};
+    o["queued_batches"] = s.queued_batches;
+    o["queue_capacity"] = s.queue_capacity;
+    const auto& r = s.rates;
+    o["lines_per_second"] = r.lines_per_second;
+    o["lines_per_second_1m"] = r.lines_per_second_1m;
+    o["lines_out_per_second"] = r.lines_out_per_second;
+    o["errors_per_second"] = r.errors_per_second;
+    o["utilization"] = r.utilization;
+    o["utilization_1m"] = r.utilization_1m;
+    o["queue_fill"] = r.queue_fill;
+    o["queue_fill_1m"] = r.queue_fill_1m;
     return o;
 }
 
-json::object to_json(const source_metrics& m) {
+json::object source_json(const source_stats& s) {
     json::object o;
-    o["lines"] = m.lines.get();
-    o["bytes"] = m.bytes.get();
-    o["truncated"] = m.truncated.get();
-    o["errors"] = m.errors.get();
-    std::uint64_t dropped = 0;
-    for (const auto& d : m.dropped) dropped += d.get();
-    o["dropped"] = dropped;
-    o["dropped_by_reason"] = drops_by_reason(m.dropped);
-    auto accepted = m.connections_accepted.get();
-    auto closed = m.connections_closed.get();
-    o["connections_accepted"] = accepted;
-    o["connections_active"] = accepted - closed;
-    o["connections_closed"] = closed;
-    o["connections_refused"] = m.connections_refused.get();
+    o["type"] = s.type;
+    o["lines"] = s.lines;
+    o["bytes"] = s.bytes;
+    o["truncated"] = s.truncated;
+    o["errors"] = s.errors;
+    o["dropped"] = s.dropped();
+    o["dropped_by_reason"] = to_json(s.dropped_by_reason);
+    o["connections_accepted"] = s.connections_accepted;
+    o["connections_active"] = s.connections_active();
+    o["connections_closed"] = s.connections_closed;
+    o["connections_refused"] = s.connections_refused;
+    put_optional(o, "datagrams", s.datagrams);
+    put_optional(o, "kernel_dropped_datagrams", s.kernel_dropped_datagrams);
+    for (const auto& [name, n] : s.figures) o[name] = n;
+    o["paused"] = s.paused;
+    o["running"] = s.running;
+    o["paused_ms_total"] = s.paused_ms_total;
+    o["lines_per_second"] = s.lines_per_second;
+    o["lines_per_second_1m"] = s.lines_per_second_1m;
     return o;
 }
 
-json::object to_json(const sink_metrics& m) {
-    return {{"lines", m.lines.get()}, {"bytes", m.bytes.get()}, {"errors", m.errors.get()}, {"flushes", m.flushes.get()}};
+json::object sink_json(const sink_stats& s) {
+    json::object o{{"type", s.type}, {"lines", s.lines}, {"bytes", s.bytes}, {"errors", s.errors}, {"flushes", s.flushes}};
+    put_optional(o, "path", s.path);
+    put_optional(o, "disk_free_bytes", s.disk_free_bytes);
+    o["lines_per_second"] = s.lines_per_second;
+    return o;
+}
+
+json::object system_json(const system_stats& s) {
+    json::object o;
+    o["total_lines"] = s.total_lines;
+    o["total_processing_time_ms"] = s.total_processing_time_ms;
+    o["lines_per_second"] = s.lines_per_second;
+    o["lines_per_second_1m"] = s.lines_per_second_1m;
+    o["total_errors"] = s.total_errors;
+    o["uptime_s"] = s.uptime_s;
+    o["rss_bytes"] = s.rss_bytes;
+    o["peak_rss_bytes"] = s.peak_rss_bytes;
+    o["cpu_seconds"] = s.cpu_seconds;
+    o["cpu_percent"] = s.cpu_percent;
+    o["open_fds"] = s.open_fds;
+    o["max_fds"] = s.max_fds;
+    o["start_time_unix_s"] = s.start_time_unix_s;
+    o["host_memory_available_bytes"] = s.host_memory_available_bytes;
+    if (!s.version.empty()) o["version"] = s.version;
+    o["traces_recorded"] = s.traces_recorded;
+    o["errors_recorded"] = s.errors_recorded;
+    o["bottleneck_stage"] = string_or_null(s.bottleneck_stage);
+    o["bottleneck_stage_1m"] = string_or_null(s.bottleneck_stage_1m);
+    put_optional(o, "websocket_clients", s.websocket_clients);
+    put_optional(o, "websocket_frames_dropped", s.websocket_frames_dropped);
+    put_optional(o, "websocket_slow_clients_closed", s.websocket_slow_clients_closed);
+    if (s.timestamp) o["timestamp"] = format_rfc3339(*s.timestamp);
+    return o;
+}
+
+json::object alerts_json(const alerts_stats& a) {
+    json::array by_rule;
+    for (const auto& r : a.by_rule)
+        by_rule.push_back(json::object{{"alertname", r.alertname}, {"severity", r.severity}, {"firing", r.firing}, {"pending", r.pending}});
+    json::object o{{"firing", a.firing}, {"pending", a.pending}, {"active", a.active}, {"by_rule", std::move(by_rule)}};
+    if (a.delivery) {
+        json::array receivers;
+        for (const auto& r : *a.delivery)
+            receivers.push_back(json::object{{"receiver", r.receiver},
+                                             {"url", r.url},
+                                             {"sent", r.sent},
+                                             {"failed_attempts", r.failed_attempts},
+                                             {"retries", r.retries},
+                                             {"dropped", r.dropped},
+                                             {"queued", r.queued},
+                                             {"failing", r.failing}});
+        o["delivery"] = {{"receivers", std::move(receivers)}};
+    }
+    return o;
+}
+
+}  // namespace
+
+json::object to_json(const pipeline_stats& s) {
+    json::object processors, sources, sinks;
+    for (const auto& x : s.stages) processors[x.id] = stage_json(x);
+    for (const auto& x : s.sources) sources[x.id] = source_json(x);
+    for (const auto& x : s.sinks) sinks[x.id] = sink_json(x);
+    json::object o{{"processors", std::move(processors)},
+                   {"sources", std::move(sources)},
+                   {"sinks", std::move(sinks)},
+                   {"system", system_json(s.system)}};
+    if (s.alerts) o["alerts"] = alerts_json(*s.alerts);
+    return o;
+}
+
+json::object to_json(const health_report& h) {
+    json::object components;
+    for (const auto& c : h.components)
+        components[c.id] = {{"kind", c.kind}, {"status", to_string(c.status)}, {"reason", c.reason}};
+    return {{"status", to_string(h.status)}, {"components", std::move(components)}};
+}
+
+json::object completion_json(const pipeline_stats& s, double seconds) {
+    json::object per_stage;
+    for (const auto& x : s.stages)
+        per_stage[x.id] = {{"in", x.lines_in}, {"out", x.lines_out}, {"dropped", x.dropped}, {"errors", x.errors}};
+    double total = static_cast<double>(s.system.total_lines);
+    return {{"total_lines", s.system.total_lines},
+            {"seconds", seconds},
+            {"lines_per_second", seconds > 0 ? total / seconds : 0.0},
+            {"stages", std::move(per_stage)}};
 }
 
 }  // namespace sightline

@@ -9,7 +9,6 @@
 #include "sightline/ingest/tcp_source.hpp"
 #include "sightline/ingest/udp_source.hpp"
 #include "sightline/observe/process_stats.hpp"
-#include "sightline/observe/stats_json.hpp"
 #include "sightline/observe/trace_sampler.hpp"
 
 namespace sightline {
@@ -207,76 +206,17 @@ bool pipeline::all_sources_finite() const {
     return std::all_of(sources_.begin(), sources_.end(), [](const auto& s) { return s->finite(); });
 }
 
-json::object pipeline::stats() const {
-    double uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count();
-    json::object processors, sources, sinks;
-    std::uint64_t total_errors = 0;
-    double total_ms = 0, top_util = -1;
-    std::string bottleneck;
-    for (const auto& s : stages_) {
-        auto o = to_json(s->metrics, uptime);
-        o["type"] = s->type();
-        o["retry_pending"] = s->retry_pending();
-        if (const auto* b = s->breaker())
-            o["circuit"] = {{"state", to_string(b->current())}, {"opens", b->opens()}, {"transitions", b->transitions()}};
-        o["queued_batches"] = s->queued();
-        o["queue_capacity"] = s->capacity();
-        total_errors += s->metrics.errors.get();
-        total_ms += o["processing_time_ms"].as_double();
-        if (double u = o["utilization"].as_double(); u > top_util) {
-            top_util = u;
-            bottleneck = s->id();
-        }
-        processors[s->id()] = std::move(o);
-    }
-    std::uint64_t total_lines = 0;
-    for (const auto& s : sources_) {
-        auto o = to_json(s->metrics);
-        o["type"] = s->type();
-        s->add_stats(o);
-        o["paused"] = s->paused();
-        o["running"] = s->running();
-        o["paused_ms_total"] = s->paused_ms_total();
-        total_lines += s->metrics.lines.get();
-        total_errors += s->metrics.errors.get();
-        sources[s->id()] = std::move(o);
-    }
-    for (const auto& s : sinks_) {
-        auto o = to_json(s->metrics);
-        o["type"] = s->type();
-        if (!s->path().empty()) {
-            o["path"] = s->path();
-            o["disk_free_bytes"] = disk_free_bytes(s->path());
-        }
-        total_errors += s->metrics.errors.get();
-        sinks[s->id()] = std::move(o);
-    }
-    json::object system;
-    system["total_lines"] = total_lines;
-    system["total_processing_time_ms"] = total_ms;
-    system["lines_per_second"] = uptime > 0 ? static_cast<double>(total_lines) / uptime : 0.0;
-    system["total_errors"] = total_errors;
-    system["uptime_s"] = uptime;
-    system["rss_bytes"] = current_rss_bytes();
-    system["peak_rss_bytes"] = peak_rss_bytes();
-    system["cpu_seconds"] = process_cpu_seconds();
-    system["open_fds"] = open_fd_count();
-    system["max_fds"] = max_fd_count();
-    system["start_time_unix_s"] = process_start_unix_seconds();
-    system["host_memory_available_bytes"] = host_memory_available_bytes();
-#ifdef SIGHTLINE_VERSION
-    system["version"] = SIGHTLINE_VERSION;
-#endif
-    system["traces_recorded"] = traces_ ? traces_->total() : 0;
-    system["errors_recorded"] = errors_->total();
-    if (bottleneck.empty())
-        system["bottleneck_stage"] = nullptr;
-    else
-        system["bottleneck_stage"] = bottleneck;
-    return {{"processors", std::move(processors)},
-            {"sources", std::move(sources)},
-            {"sinks", std::move(sinks)},
-            {"system", std::move(system)}};
+pipeline_stats pipeline::collect() const {
+    pipeline_stats s;
+    for (const auto& x : stages_) s.stages.push_back(x->stats());
+    for (const auto& x : sources_) s.sources.push_back(x->stats());
+    for (const auto& x : sinks_) s.sinks.push_back(x->stats());
+    s.system.uptime_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count();
+    s.system.traces_recorded = traces_ ? traces_->total() : 0;
+    s.system.errors_recorded = errors_->total();
+    read_process_figures(s.system);
+    add_totals(s);
+    return s;
 }
 
 json::object pipeline::describe() const {

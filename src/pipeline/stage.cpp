@@ -35,6 +35,18 @@ std::vector<batch_consumer*> stage::targets() const {
     return all;
 }
 
+stage_stats stage::stats() const {
+    stage_stats s;
+    s.id = id();
+    s.type = type_;
+    read_counters(metrics, s);
+    s.retry_pending = retry_pending();
+    if (breaker_) s.circuit = circuit_stats{std::string(to_string(breaker_->current())), breaker_->opens(), breaker_->transitions()};
+    s.queued_batches = queued();
+    s.queue_capacity = capacity();
+    return s;
+}
+
 void stage::start() {
     net::co_spawn(strand_, [self = shared_from_this()] { return self->run(); }, log_exit("pipeline.stage", id()));
 }

@@ -19,15 +19,4 @@ const processor_descriptor* find_processor_type(std::string_view type) {
     return it == types.end() ? nullptr : &*it;
 }
 
-std::string_view to_string(drop_reason r) {
-    switch (r) {
-    case drop_reason::filtered: return "filtered";
-    case drop_reason::sampled: return "sampled";
-    case drop_reason::no_route: return "no_route";
-    case drop_reason::no_output: return "no_output";
-    case drop_reason::backpressure: return "backpressure";
-    }
-    return "unknown";
-}
-
 }  // namespace sightline

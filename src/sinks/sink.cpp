@@ -1,5 +1,7 @@
 #include "sightline/sinks/sink.hpp"
 
+#include "sightline/observe/process_stats.hpp"
+
 #include <boost/json/serialize.hpp>
 
 #include "sightline/core/log.hpp"
@@ -25,6 +27,18 @@ sink::sink(net::io_context& ioc, std::string id, std::string type, std::optional
       path_(writer_ ? writer_->path() : std::string()),
       flush_interval_(flush_interval),
       flush_timer_(strand_) {}
+
+sink_stats sink::stats() const {
+    sink_stats s;
+    s.id = id();
+    s.type = type_;
+    read_counters(metrics, s);
+    if (!path_.empty()) {
+        s.path = path_;
+        s.disk_free_bytes = disk_free_bytes(path_);
+    }
+    return s;
+}
 
 void sink::start(std::function<void()> on_done) {
     on_done_ = std::move(on_done);

@@ -179,17 +179,13 @@ http_response handle_request(const http_request& req, const api_context& ctx) {
     if (path == "/stats") return make(http::status::ok, v, json_type, *snap->stats_json);
     if (path == "/metrics") return make(http::status::ok, v, "text/plain; version=0.0.4; charset=utf-8", *snap->metrics_text);
     if (path == "/health")
-        return make(static_cast<http::status>(health_http_status(snap->health)), v, json_type, *snap->health_json);
+        return make(static_cast<http::status>(health_http_status(snap->health.status)), v, json_type, *snap->health_json);
     if (path.substr(0, 8) == "/health/") {
         std::string id(path.substr(8));
-        const auto& components = snap->health.at("components").as_object();
-        auto it = components.find(id);
-        if (it == components.end()) return error_response(http::status::not_found, "unknown component \"" + id + "\"", v);
-        const auto& c = it->value().as_object();
-        auto status = c.at("status").as_string() == "unhealthy" ? http::status::service_unavailable : http::status::ok;
-        json::object body = c;
-        body["id"] = id;
-        return make(status, v, json_type, json::serialize(body));
+        const auto* c = snap->health.find(id);
+        if (!c) return error_response(http::status::not_found, "unknown component \"" + id + "\"", v);
+        json::object body{{"kind", c->kind}, {"status", to_string(c->status)}, {"reason", c->reason}, {"id", id}};
+        return make(static_cast<http::status>(health_http_status(c->status)), v, json_type, json::serialize(body));
     }
     if (path == "/pipeline") return make(http::status::ok, v, json_type, *ctx.pipeline_json);
     if (path == "/trace" || path == "/errors") {

@@ -4,6 +4,7 @@
 
 #include "sightline/core/log.hpp"
 #include "sightline/core/log_exit.hpp"
+#include "sightline/observe/push_frames.hpp"
 #include "sightline/web/client_message.hpp"
 #include "sightline/web/broadcaster.hpp"
 
@@ -38,13 +39,8 @@ void websocket_session::send_traces(std::shared_ptr<const std::vector<trace_ptr>
             self->enqueue(std::move(frame), true);
             return;
         }
-        boost::json::array list;
-        for (const auto& t : *traces)
-            if (self->filter_->matches(*t)) list.emplace_back(t->to_json());
-        if (list.empty()) return;
-        self->enqueue(std::make_shared<const std::string>(
-                          boost::json::serialize(boost::json::object{{"type", "trace"}, {"seq", seq}, {"traces", std::move(list)}})),
-                      true);
+        auto own = trace_frame(seq, *traces, &*self->filter_);
+        if (!own.empty()) self->enqueue(std::make_shared<const std::string>(std::move(own)), true);
     });
 }
 
@@ -69,13 +65,13 @@ void websocket_session::on_message(std::string_view text) {
 
 void websocket_session::enqueue(std::shared_ptr<const std::string> frame, bool droppable) {
     if (closed_) return;
-    auto now = std::chrono::steady_clock::now();
-    switch (queue_.push(std::move(frame), droppable, now)) {
-    case frame_queue::push_result::queued: break;
+    auto dropped_before = queue_.dropped();
+    auto result = queue_.push(std::move(frame), droppable, std::chrono::steady_clock::now());
+    if (hub_ && queue_.dropped() > dropped_before) hub_->count_dropped_frames(queue_.dropped() - dropped_before);
+    switch (result) {
+    case frame_queue::push_result::queued:
     case frame_queue::push_result::replaced:
-    case frame_queue::push_result::dropped:
-        if (hub_) hub_->count_dropped_frame();
-        break;
+    case frame_queue::push_result::dropped: break;
     case frame_queue::push_result::close:
         // It took no frame for max_behind: let it go rather than grow.
         log::write(log::level::info, "web.ws", "slow_client_closed", {{"dropped_frames", queue_.dropped()}});

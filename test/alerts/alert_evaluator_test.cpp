@@ -30,34 +30,54 @@ std::vector<sightline::alert_rule> rules(const std::string& alerts_json) {
 
 /// Cumulative counters of a pipeline with stages enrich and route, source tcp_in, sink out.
 struct counters {
-    double enrich_in = 0, enrich_errors = 0, route_in = 0, route_errors = 0;
-    double src_lines = 0, src_dropped = 0, paused_ms = 0, uptime_s = 0;
-    double p99 = 10, rss = 1e7, src_rate = 0;
+    std::uint64_t enrich_in = 0, enrich_errors = 0, route_in = 0, route_errors = 0;
+    std::uint64_t src_lines = 0, rss = 10'000'000;
+    double paused_ms = 0, uptime_s = 0;
+    double p99 = 10, src_rate = 0;
     std::string circuit = "closed";
-    json::object dropped_by_reason;
+    sightline::named_counts dropped_by_reason;
 };
 
-json::object stats(const counters& c) {
-    auto stage = [](double in, double errors) {
-        return json::object{{"type", "tagger"}, {"lines_in", in}, {"lines_out", in - errors}, {"errors", errors},
-                            {"dropped", 0}, {"utilization", 0.5}, {"queue_fill", 0.25},
-                            {"latency_us", {{"p50", 1}, {"p90", 2}, {"p99", 3}, {"max", 4}}}};
+sightline::pipeline_stats stats(const counters& c) {
+    auto stage = [](std::string id, std::uint64_t in, std::uint64_t errors) {
+        sightline::stage_stats s;
+        s.id = std::move(id);
+        s.type = "tagger";
+        s.lines_in = in;
+        s.lines_out = in - errors;
+        s.errors = errors;
+        s.rates.utilization = 0.5;
+        s.rates.queue_fill = 0.25;
+        s.latency_us = {1, 2, 3, 4};
+        return s;
     };
-    auto enrich = stage(c.enrich_in, c.enrich_errors);
-    enrich["latency_us"].as_object()["p99"] = c.p99;
-    enrich["circuit"] = {{"state", c.circuit}};
-    return {{"processors", {{"enrich", enrich}, {"route", stage(c.route_in, c.route_errors)}}},
-            {"sources", {{"tcp_in", {{"type", "tcp"}, {"lines", c.src_lines}, {"dropped", c.src_dropped},
-                                     {"dropped_by_reason", c.dropped_by_reason}, {"paused_ms_total", c.paused_ms},
-                                     {"paused", false}, {"lines_per_second", c.src_rate}}}}},
-            {"sinks", {{"out", {{"type", "file"}, {"lines", 0}, {"errors", 0}, {"lines_per_second", 0}}}}},
-            {"system", {{"uptime_s", c.uptime_s}, {"rss_bytes", c.rss}, {"lines_per_second", 0}, {"cpu_percent", 50}}}};
+    sightline::pipeline_stats p;
+    p.stages.push_back(stage("enrich", c.enrich_in, c.enrich_errors));
+    p.stages.back().latency_us.p99 = c.p99;
+    p.stages.back().circuit = sightline::circuit_stats{c.circuit, 0, 0};
+    p.stages.push_back(stage("route", c.route_in, c.route_errors));
+    sightline::source_stats src;
+    src.id = "tcp_in";
+    src.type = "tcp";
+    src.lines = c.src_lines;
+    src.dropped_by_reason = c.dropped_by_reason;
+    src.paused_ms_total = c.paused_ms;
+    src.lines_per_second = c.src_rate;
+    p.sources.push_back(src);
+    sightline::sink_stats out;
+    out.id = "out";
+    out.type = "file";
+    p.sinks.push_back(out);
+    p.system.uptime_s = c.uptime_s;
+    p.system.rss_bytes = c.rss;
+    p.system.cpu_percent = 50;
+    return p;
 }
 
 /// Drives an evaluator tick by tick with a clock it controls.
 struct driver {
     alert_evaluator eval;
-    json::object previous;
+    sightline::pipeline_stats previous;
     std::chrono::steady_clock::time_point now{};
     std::chrono::system_clock::time_point wall{std::chrono::sys_days{std::chrono::year{2026} / 11 / 22}};
 
@@ -195,7 +215,6 @@ BOOST_AUTO_TEST_CASE(drop_rate_by_reason_paused_ratio_circuit_and_system_values)
     before.src_lines = 900;
     before.dropped_by_reason = {{"backpressure", 0}};
     now.src_lines = 990;
-    now.src_dropped = 10;
     now.dropped_by_reason = {{"backpressure", 6}, {"oversize", 4}};
     before.uptime_s = 10;
     now.uptime_s = 12;
@@ -238,16 +257,17 @@ BOOST_AUTO_TEST_CASE(history_is_bounded_and_counts_by_rule_include_zero) {
         d.tick(c);
     }
     BOOST_TEST(d.eval.to_json().at("history").as_array().size() == 3u);
-    auto summary = d.eval.summary_json();
-    BOOST_TEST(summary.at("firing").as_uint64() == 1u);
-    BOOST_TEST(summary.at("pending").as_uint64() == 0u);
-    const auto& by_rule = summary.at("by_rule").as_array();
+    auto summary = d.eval.summary();
+    BOOST_TEST(summary.firing == 1u);
+    BOOST_TEST(summary.pending == 0u);
+    BOOST_TEST(summary.active.size() == 1u);
+    const auto& by_rule = summary.by_rule;
     BOOST_REQUIRE_EQUAL(by_rule.size(), 2u);
-    BOOST_TEST(by_rule[0].at("alertname").as_string() == "Errors");
-    BOOST_TEST(by_rule[0].at("firing").as_uint64() == 1u);
-    BOOST_TEST(by_rule[1].at("alertname").as_string() == "Never");
-    BOOST_TEST(by_rule[1].at("firing").as_uint64() == 0u);
-    BOOST_TEST(by_rule[1].at("severity").as_string() == "warning");
+    BOOST_TEST(by_rule[0].alertname == "Errors");
+    BOOST_TEST(by_rule[0].firing == 1u);
+    BOOST_TEST(by_rule[1].alertname == "Never");
+    BOOST_TEST(by_rule[1].firing == 0u);
+    BOOST_TEST(by_rule[1].severity == "warning");
 }
 
 BOOST_AUTO_TEST_CASE(firing_critical_alerts_degrade_health) {
@@ -256,24 +276,29 @@ BOOST_AUTO_TEST_CASE(firing_critical_alerts_degrade_health) {
     c.enrich_in = 10;
     c.enrich_errors = 1;
     d.tick(c);
-    json::object health{{"status", "healthy"}, {"components", json::object{}}};
+    using sightline::health_status;
+    sightline::health_report health;
     sightline::apply_alerts_to_health(health, d.eval.firing_critical());
-    BOOST_TEST(health.at("status").as_string() == "degraded");
-    BOOST_TEST(health.at("components").at("alerts").at("reason").as_string() == "critical alert firing: Errors{stage=enrich}");
-    json::object unhealthy{{"status", "unhealthy"}, {"components", json::object{}}};
+    BOOST_TEST((health.status == health_status::degraded));
+    BOOST_REQUIRE(health.find("alerts"));
+    BOOST_TEST(health.find("alerts")->reason == "critical alert firing: Errors{stage=enrich}");
+    BOOST_TEST(health.find("alerts")->kind == "alerts");
+    sightline::health_report unhealthy;
+    unhealthy.judge({"out", "sink", health_status::unhealthy, "write errors"});
     sightline::apply_alerts_to_health(unhealthy, d.eval.firing_critical());
-    BOOST_TEST(unhealthy.at("status").as_string() == "unhealthy");  // never lowered
-    json::object fine{{"status", "healthy"}, {"components", json::object{}}};
+    BOOST_TEST((unhealthy.status == health_status::unhealthy));  // never lowered
+    sightline::health_report fine;
     sightline::apply_alerts_to_health(fine, {});
-    BOOST_TEST(fine.at("status").as_string() == "healthy");
-    BOOST_TEST(fine.at("components").at("alerts").at("status").as_string() == "healthy");
+    BOOST_TEST((fine.status == health_status::healthy));
+    BOOST_REQUIRE(fine.find("alerts"));
+    BOOST_TEST((fine.find("alerts")->status == health_status::healthy));
 }
 
 BOOST_AUTO_TEST_CASE(the_built_in_rules_are_valid_and_quiet_on_a_healthy_pipeline) {
     alert_evaluator eval(sightline::default_alert_rules(), 10);
     counters c;
     c.enrich_in = c.route_in = c.src_lines = 1000;
-    json::object previous;
+    sightline::pipeline_stats previous;
     auto now = std::chrono::steady_clock::now();
     for (int i = 0; i < 3; ++i) {
         auto s = stats(c);

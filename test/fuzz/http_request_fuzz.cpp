@@ -46,10 +46,10 @@ struct fixture {
     api_context ctx;
     fixture() {
         auto snap = std::make_shared<snapshot>();
-        snap->stats = {{"system", {{"total_lines", 1}}}};
+        snap->stats.system.total_lines = 1;
         snap->stats_json = std::make_shared<const std::string>(R"({"system":{"total_lines":1}})");
         snap->metrics_text = std::make_shared<const std::string>("sightline_lines_total 1\n");
-        snap->health = {{"status", "healthy"}, {"components", {{"in", {{"kind", "source"}, {"status", "healthy"}}}}}};
+        snap->health.judge({"in", "source", sightline::health_status::healthy, ""});
         snap->health_json = std::make_shared<const std::string>(R"({"status":"healthy"})");
         snap->stats_frame = std::make_shared<const std::string>(R"({"type":"stats"})");
         ctx.latest = [snap] { return snap; };

@@ -1,66 +1,87 @@
 #include "sightline/observe/health.hpp"
 
+#include "sightline/observe/stats_json.hpp"
+
 #include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
-namespace json = boost::json;
 using sightline::evaluate_health;
 using sightline::health_http_status;
+using sightline::health_report;
+using sightline::health_status;
+using sightline::pipeline_stats;
 
 namespace {
 
-using strings = std::vector<std::string>;
-
-/// A stage entry shaped like pipeline::stats(): only the fields health reads vary.
-json::object stage(std::uint64_t errors, std::uint64_t queued = 0, std::uint64_t capacity = 8) {
-    return {{"type", "tagger"},  {"lines_in", 1000u},       {"lines_out", 1000u - errors},
-            {"dropped", 0u},     {"errors", errors},        {"retries", 0u},
-            {"queued_batches", queued}, {"queue_capacity", capacity}, {"processing_time_ms", 1.5}};
+/// A stage entry: only the fields health reads vary.
+sightline::stage_stats stage(std::string id, std::uint64_t errors, std::uint64_t queued = 0, std::uint64_t capacity = 8) {
+    sightline::stage_stats s;
+    s.id = std::move(id);
+    s.type = "tagger";
+    s.lines_in = 1000;
+    s.lines_out = 1000 - errors;
+    s.errors = errors;
+    s.queued_batches = queued;
+    s.queue_capacity = capacity;
+    s.processing_time_ms = 1.5;
+    return s;
 }
 
-json::object source(std::uint64_t dropped, std::uint64_t kernel_dropped = 0) {
-    return {{"type", "udp"},
-            {"lines", 1000u},
-            {"bytes", 50000u},
-            {"dropped", dropped},
-            {"dropped_by_reason", json::object{{"backpressure", dropped}}},
-            {"kernel_dropped_datagrams", kernel_dropped}};
+sightline::source_stats source(std::uint64_t dropped, std::uint64_t kernel_dropped = 0) {
+    sightline::source_stats s;
+    s.id = "in";
+    s.type = "udp";
+    s.listens = true;
+    s.running = true;
+    s.lines = 1000;
+    s.bytes = 50000;
+    if (dropped) s.dropped_by_reason = {{"oversize", dropped}};
+    s.datagrams = 1000;
+    s.kernel_dropped_datagrams = kernel_dropped;
+    return s;
 }
 
-json::object sink(std::uint64_t errors) {
-    return {{"type", "file"}, {"lines", 1000u}, {"bytes", 50000u}, {"errors", errors}, {"flushes", 2u}};
+sightline::sink_stats sink(std::uint64_t errors) {
+    sightline::sink_stats s;
+    s.id = "out";
+    s.type = "file";
+    s.lines = 1000;
+    s.bytes = 50000;
+    s.errors = errors;
+    s.flushes = 2;
+    return s;
 }
 
-/// A whole stats document: stages "tagger" and "router", source "in", sink "out".
+/// A whole snapshot: stages "tagger" and "router", source "in", sink "out".
 struct counters {
     std::uint64_t tagger_errors = 0, router_errors = 0, queued = 0, capacity = 8;
     std::uint64_t in_dropped = 0, in_kernel = 0, out_errors = 0;
 };
 
-json::object stats(const counters& c) {
-    return {{"processors", json::object{{"tagger", stage(c.tagger_errors, c.queued, c.capacity)},
-                                        {"router", stage(c.router_errors)}}},
-            {"sources", json::object{{"in", source(c.in_dropped, c.in_kernel)}}},
-            {"sinks", json::object{{"out", sink(c.out_errors)}}},
-            {"system", json::object{{"total_lines", 1000u}, {"uptime_s", 10.0}}}};
+pipeline_stats stats(const counters& c) {
+    pipeline_stats p;
+    p.stages = {stage("tagger", c.tagger_errors, c.queued, c.capacity), stage("router", c.router_errors)};
+    p.sources = {source(c.in_dropped, c.in_kernel)};
+    p.sinks = {sink(c.out_errors)};
+    p.system.total_lines = 1000;
+    p.system.uptime_s = 10;
+    return p;
 }
 
-std::string status_of(const json::object& health) { return std::string(health.at("status").as_string()); }
+std::string status_of(const health_report& h) { return std::string(to_string(h.status)); }
 
-const json::object& component(const json::object& health, std::string_view id) {
-    return health.at("components").as_object().at(id).as_object();
+const sightline::component_health& component(const health_report& h, std::string_view id) {
+    const auto* c = h.find(id);
+    if (!c) throw std::out_of_range("no component " + std::string(id));
+    return *c;
 }
-std::string status_of(const json::object& health, std::string_view id) {
-    return std::string(component(health, id).at("status").as_string());
-}
-std::string reason_of(const json::object& health, std::string_view id) {
-    return std::string(component(health, id).at("reason").as_string());
-}
+std::string status_of(const health_report& h, std::string_view id) { return std::string(to_string(component(h, id).status)); }
+std::string reason_of(const health_report& h, std::string_view id) { return component(h, id).reason; }
 
 }  // namespace
 
@@ -71,35 +92,38 @@ BOOST_AUTO_TEST_CASE(healthy_when_nothing_changed) {
     counters c{.tagger_errors = 4, .in_dropped = 9, .in_kernel = 2, .out_errors = 3};
     auto h = evaluate_health(stats(c), stats(c));
     BOOST_TEST(status_of(h) == "healthy");
-    BOOST_TEST(health_http_status(h) == 200u);
-    const auto& comps = h.at("components").as_object();
-    BOOST_TEST(comps.size() == 4u);
+    BOOST_TEST(health_http_status(h.status) == 200u);
+    BOOST_TEST(h.components.size() == 4u);
     for (auto [id, kind] : {std::pair{"tagger", "stage"}, {"router", "stage"}, {"in", "source"}, {"out", "sink"}}) {
         BOOST_TEST_CONTEXT("component " << id) {
-            BOOST_TEST_REQUIRE(comps.contains(id));
-            BOOST_TEST(component(h, id).at("kind").as_string() == kind);
+            BOOST_TEST_REQUIRE(h.find(id) != nullptr);
+            BOOST_TEST(component(h, id).kind == kind);
             BOOST_TEST(status_of(h, id) == "healthy");
             BOOST_TEST(reason_of(h, id) == "");
         }
     }
-    BOOST_TEST(h.size() == 2u);  // exactly "status" and "components"
+    // Sinks, then stages, then sources, each in graph order.
+    BOOST_TEST(boost::json::serialize(sightline::to_json(h)) ==
+               R"({"status":"healthy","components":{"out":{"kind":"sink","status":"healthy","reason":""},)"
+               R"("tagger":{"kind":"stage","status":"healthy","reason":""},"router":{"kind":"stage","status":"healthy","reason":""},)"
+               R"("in":{"kind":"source","status":"healthy","reason":""}}})");
 }
 
 BOOST_AUTO_TEST_CASE(empty_stats_are_healthy) {
-    auto h = evaluate_health(json::object{}, json::object{});
-    BOOST_TEST(json::serialize(h) == R"({"status":"healthy","components":{}})");
-    BOOST_TEST(health_http_status(h) == 200u);
+    auto h = evaluate_health(pipeline_stats{}, pipeline_stats{});
+    BOOST_TEST(boost::json::serialize(sightline::to_json(h)) == R"({"status":"healthy","components":{}})");
+    BOOST_TEST(health_http_status(h.status) == 200u);
 }
 
 BOOST_AUTO_TEST_CASE(sink_with_new_write_errors_is_unhealthy) {
     auto h = evaluate_health(stats({.out_errors = 5}), stats({.out_errors = 2}));
     BOOST_TEST(status_of(h, "out") == "unhealthy");
     BOOST_TEST(reason_of(h, "out") == "write errors: 3 lines failed");
-    BOOST_TEST(component(h, "out").at("kind").as_string() == "sink");
+    BOOST_TEST(component(h, "out").kind == "sink");
     BOOST_TEST(status_of(h, "tagger") == "healthy");
     BOOST_TEST(status_of(h, "in") == "healthy");
     BOOST_TEST(status_of(h) == "unhealthy");
-    BOOST_TEST(health_http_status(h) == 503u);
+    BOOST_TEST(health_http_status(h.status) == 503u);
 }
 
 BOOST_AUTO_TEST_CASE(stage_with_new_errors_is_degraded) {
@@ -108,7 +132,7 @@ BOOST_AUTO_TEST_CASE(stage_with_new_errors_is_degraded) {
     BOOST_TEST(reason_of(h, "router") == "4 lines failed");
     BOOST_TEST(status_of(h, "tagger") == "healthy");
     BOOST_TEST(status_of(h) == "degraded");
-    BOOST_TEST(health_http_status(h) == 200u);
+    BOOST_TEST(health_http_status(h.status) == 200u);
 }
 
 BOOST_AUTO_TEST_CASE(stage_with_a_full_input_is_degraded_by_backpressure) {
@@ -116,7 +140,7 @@ BOOST_AUTO_TEST_CASE(stage_with_a_full_input_is_degraded_by_backpressure) {
     BOOST_TEST(status_of(full, "tagger") == "degraded");
     BOOST_TEST(reason_of(full, "tagger").find("backpressure") != std::string::npos, reason_of(full, "tagger"));
     BOOST_TEST(status_of(full) == "degraded");
-    BOOST_TEST(health_http_status(full) == 200u);
+    BOOST_TEST(health_http_status(full.status) == 200u);
 
     auto almost = evaluate_health(stats({.queued = 7, .capacity = 8}), stats({}));
     BOOST_TEST(status_of(almost, "tagger") == "healthy");
@@ -130,14 +154,14 @@ BOOST_AUTO_TEST_CASE(stage_with_a_full_input_is_degraded_by_backpressure) {
 BOOST_AUTO_TEST_CASE(source_that_dropped_lines_is_degraded) {
     auto h = evaluate_health(stats({.in_dropped = 17}), stats({.in_dropped = 10}));
     BOOST_TEST(status_of(h, "in") == "degraded");
-    BOOST_TEST(component(h, "in").at("kind").as_string() == "source");
-    BOOST_TEST(reason_of(h, "in") == "dropping lines: 7 (backpressure), 0 datagrams (kernel)");
+    BOOST_TEST(component(h, "in").kind == "source");
+    BOOST_TEST(reason_of(h, "in") == "dropping: 7 lines, 0 datagrams (kernel)");
     BOOST_TEST(status_of(h) == "degraded");
-    BOOST_TEST(health_http_status(h) == 200u);
+    BOOST_TEST(health_http_status(h.status) == 200u);
 
     auto kernel = evaluate_health(stats({.in_kernel = 5}), stats({.in_kernel = 2}));
     BOOST_TEST(status_of(kernel, "in") == "degraded");
-    BOOST_TEST(reason_of(kernel, "in") == "dropping lines: 0 (backpressure), 3 datagrams (kernel)");
+    BOOST_TEST(reason_of(kernel, "in") == "dropping: 0 lines, 3 datagrams (kernel)");
 }
 
 BOOST_AUTO_TEST_CASE(worst_component_wins) {
@@ -147,7 +171,7 @@ BOOST_AUTO_TEST_CASE(worst_component_wins) {
     BOOST_TEST(status_of(all, "in") == "degraded");
     BOOST_TEST(status_of(all, "out") == "unhealthy");
     BOOST_TEST(status_of(all) == "unhealthy");
-    BOOST_TEST(health_http_status(all) == 503u);
+    BOOST_TEST(health_http_status(all.status) == 503u);
 
     // Healthy components after a degraded one do not lower the overall status.
     auto one = evaluate_health(stats({.tagger_errors = 2}), stats({}));
@@ -163,18 +187,40 @@ BOOST_AUTO_TEST_CASE(worst_component_wins) {
 
 BOOST_AUTO_TEST_CASE(components_missing_from_the_previous_snapshot_count_from_zero) {
     auto prev = stats({});
-    prev.at("sinks").as_object().erase("out");
+    prev.sinks.clear();
     auto h = evaluate_health(stats({.out_errors = 2}), prev);
     BOOST_TEST(status_of(h, "out") == "unhealthy");
     BOOST_TEST(reason_of(h, "out") == "write errors: 2 lines failed");
 }
 
 BOOST_AUTO_TEST_CASE(http_status_is_503_only_for_unhealthy) {
-    BOOST_TEST(health_http_status({{"status", "unhealthy"}}) == 503u);
-    BOOST_TEST(health_http_status({{"status", "degraded"}}) == 200u);
-    BOOST_TEST(health_http_status({{"status", "healthy"}}) == 200u);
-    BOOST_TEST(health_http_status(json::object{}) == 200u);
-    BOOST_TEST(health_http_status({{"status", 2}}) == 200u);
+    BOOST_TEST(health_http_status(health_status::unhealthy) == 503u);
+    BOOST_TEST(health_http_status(health_status::degraded) == 200u);
+    BOOST_TEST(health_http_status(health_status::healthy) == 200u);
+}
+
+BOOST_AUTO_TEST_CASE(a_network_source_that_stopped_listening_is_unhealthy_a_paused_one_degraded) {
+    auto now = stats({});
+    now.sources[0].running = false;
+    auto h = evaluate_health(now, stats({}));
+    BOOST_TEST(status_of(h, "in") == "unhealthy");
+    BOOST_TEST(reason_of(h, "in") == "not listening");
+    now.sources[0].listens = false;  // a file read to its end is not "not listening"
+    BOOST_TEST(status_of(evaluate_health(now, stats({})), "in") == "healthy");
+    auto paused = stats({});
+    paused.sources[0].paused = true;
+    auto p = evaluate_health(paused, stats({}));
+    BOOST_TEST(status_of(p, "in") == "degraded");
+    BOOST_TEST(reason_of(p, "in") == "paused: the pipeline is full (backpressure)");
+}
+
+BOOST_AUTO_TEST_CASE(an_open_circuit_degrades_its_stage) {
+    auto now = stats({});
+    now.stages[1].circuit = sightline::circuit_stats{"half_open", 1, 2};
+    auto h = evaluate_health(now, stats({}));
+    BOOST_TEST(status_of(h, "router") == "degraded");
+    BOOST_TEST(reason_of(h, "router") == "circuit half_open");
+    BOOST_TEST(status_of(h, "tagger") == "healthy");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,6 +1,5 @@
 #include "sightline/observe/prometheus.hpp"
 
-#include <boost/json/value.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <sys/wait.h>
@@ -20,7 +19,6 @@
 #include <vector>
 
 namespace fs = std::filesystem;
-namespace json = boost::json;
 using sightline::to_prometheus;
 
 namespace {
@@ -46,113 +44,100 @@ struct temp_dir {
 /// The stage id with every character a label value must escape.
 const std::string odd_id = "we\"ird\\id\nx";
 
-/// A stats object shaped like the observer's (pipeline::stats() plus rates and queue
-/// fill). Values are exact in binary so the rendered numbers are exact too.
-json::object sample_stats() {
-    json::object tagger{
-        {"type", "tagger"},
-        {"lines_in", std::uint64_t{5000}},
-        {"lines_out", std::uint64_t{4990}},
-        {"dropped", std::uint64_t{4}},
-        {"dropped_by_reason", json::object{{"filtered", 3u}, {"backpressure", 1u}}},
-        {"errors", std::uint64_t{6}},
-        {"errors_by_type", json::object{{"parse", 4u}, {"timeout", 2u}}},
-        {"retries", std::uint64_t{2}},
-        {"in_flight", std::uint64_t{0}},
-        {"batches", std::uint64_t{5}},
-        {"processing_time_ms", 80000.0},
-        {"latency_us", json::object{{"p50", 15625.0}, {"p90", 62500.0}, {"p99", 93750.0}, {"max", 500000.0}}},
-        {"latency_buckets",
-         json::object{{"le_us", json::array{0.1, 1.0, 10.0, 100.0, 1000.0, 10000.0, 100000.0, 1000000.0}},
-                      {"counts", json::array{0u, 0u, 0u, 0u, 1000u, 2500u, 4990u, 5000u}}}},
-        {"utilization", 0.5},
-        {"queued_batches", 2u},
-        {"queue_capacity", 8u},
-        {"queue_fill", 0.25},
-        {"lines_per_second", 1000.0},
-        {"lines_per_second_1m", 900.0}};
-    json::object odd{{"type", "upper\"case"},
-                     {"lines_in", 10u},
-                     {"lines_out", 10u},
-                     {"dropped", 0u},
-                     {"dropped_by_reason", json::object{}},
-                     {"errors", 0u},
-                     {"errors_by_type", json::object{}},
-                     {"retries", 0u},
-                     {"processing_time_ms", 0.0},
-                     {"latency_us", json::object{{"p50", 0u}, {"p90", 0u}, {"p99", 0u}, {"max", 0u}}},
-                     {"latency_buckets", json::object{{"le_us", json::array{1000.0}}, {"counts", json::array{10u}}}},
-                     {"utilization", 0.0}};
-    json::object processors{{"tagger", tagger}, {odd_id, odd}};
+/// A snapshot as the observer makes it (counters plus rates). Values are exact in
+/// binary so the rendered numbers are exact too.
+sightline::pipeline_stats sample_stats() {
+    sightline::pipeline_stats p;
+    sightline::stage_stats tagger;
+    tagger.id = "tagger";
+    tagger.type = "tagger";
+    tagger.lines_in = 5000;
+    tagger.lines_out = 4990;
+    tagger.dropped = 4;
+    tagger.dropped_by_reason = {{"filtered", 3}, {"no_route", 1}};
+    tagger.errors = 6;
+    tagger.errors_by_type = {{"parse", 4}, {"timeout", 2}};
+    tagger.retries = 2;
+    tagger.batches = 5;
+    tagger.processing_time_ms = 80000.0;
+    tagger.latency_us = {15625.0, 62500.0, 93750.0, 500000.0};
+    std::uint64_t counts[] = {0, 0, 0, 0, 1000, 2500, 4990, 5000};
+    double le = 0.1;
+    for (auto c : counts) {
+        tagger.latency_buckets.push_back({le, c});
+        le *= 10;
+    }
+    tagger.queued_batches = 2;
+    tagger.queue_capacity = 8;
+    tagger.rates.utilization = 0.5;
+    tagger.rates.queue_fill = 0.25;
+    tagger.rates.lines_per_second = 1000.0;
+    tagger.rates.lines_per_second_1m = 900.0;
+    sightline::stage_stats odd;
+    odd.id = odd_id;
+    odd.type = "upper\"case";
+    odd.lines_in = 10;
+    odd.lines_out = 10;
+    odd.latency_buckets = {{1000.0, 10}};
+    p.stages = {tagger, odd};
 
-    json::object tcp{{"type", "tcp"},
-                     {"lines", 5000u},
-                     {"bytes", 262144u},
-                     {"truncated", 1u},
-                     {"errors", 0u},
-                     {"dropped", 0u},
-                     {"dropped_by_reason", json::object{}},
-                     {"connections_accepted", 3u},
-                     {"connections_active", 1u},
-                     {"connections_closed", 2u},
-                     {"connections_refused", 0u}};
-    json::object udp{{"type", "udp"},
-                     {"lines", 200u},
-                     {"bytes", 8192u},
-                     {"truncated", 0u},
-                     {"errors", 0u},
-                     {"dropped", 7u},
-                     {"dropped_by_reason", json::object{{"backpressure", 7u}}},
-                     {"connections_accepted", 0u},
-                     {"connections_active", 0u},
-                     {"connections_closed", 0u},
-                     {"connections_refused", 0u},
-                     {"datagrams", 207u},
-                     {"kernel_dropped_datagrams", 2u}};
-    json::object sources{{"in_tcp", tcp}, {"in_udp", udp}};
+    sightline::source_stats tcp;
+    tcp.id = "in_tcp";
+    tcp.type = "tcp";
+    tcp.lines = 5000;
+    tcp.bytes = 262144;
+    tcp.truncated = 1;
+    tcp.connections_accepted = 3;
+    tcp.connections_closed = 2;
+    sightline::source_stats udp;
+    udp.id = "in_udp";
+    udp.type = "udp";
+    udp.lines = 200;
+    udp.bytes = 8192;
+    udp.dropped_by_reason = {{"oversize", 7}};
+    udp.datagrams = 207;
+    udp.kernel_dropped_datagrams = 2;
+    p.sources = {tcp, udp};
 
-    json::object sinks{{"out", json::object{{"type", "file"},
-                                            {"lines", 4990u},
-                                            {"bytes", 255488u},
-                                            {"errors", 0u},
-                                            {"flushes", 3u},
-                                            {"path", "/var/log/out.log"},
-                                            {"disk_free_bytes", 1073741824u}}},
-                       {"console", json::object{{"type", "stdout"}, {"lines", 0u}, {"bytes", 0u}, {"errors", 0u}}}};
+    sightline::sink_stats out;
+    out.id = "out";
+    out.type = "file";
+    out.lines = 4990;
+    out.bytes = 255488;
+    out.flushes = 3;
+    out.path = "/var/log/out.log";
+    out.disk_free_bytes = 1073741824;
+    sightline::sink_stats console;
+    console.id = "console";
+    console.type = "stdout";
+    p.sinks = {out, console};
 
-    json::object system{{"total_lines", 5200u},
-                        {"total_processing_time_ms", 80000.0},
-                        {"lines_per_second", 1040.0},
-                        {"lines_per_second_1m", 1000.0},
-                        {"total_errors", 6u},
-                        {"uptime_s", 12.5},
-                        {"rss_bytes", 52428800u},
-                        {"peak_rss_bytes", 60000000u},
-                        {"cpu_seconds", 0.75},
-                        {"cpu_percent", 50.0},
-                        {"open_fds", 17u},
-                        {"max_fds", 1024u},
-                        {"start_time_unix_s", 1700000000.5},
-                        {"host_memory_available_bytes", 8589934592u},
-                        {"version", "0.1.0"},
-                        {"bottleneck_stage", "tagger"},
-                        {"websocket_clients", 2u},
-                        {"timestamp", "2024-01-01T00:00:00.000000Z"}};
-    json::object alerts{
-        {"firing", 1u},
-        {"pending", 0u},
-        {"active", json::array()},
-        {"by_rule", json::array{json::object{{"alertname", "HighErrorRate"}, {"severity", "critical"}, {"firing", 1u}, {"pending", 0u}},
-                                json::object{{"alertname", "SlowStage"}, {"severity", "warning"}, {"firing", 0u}, {"pending", 2u}}}},
-        {"delivery", json::object{{"receivers", json::array{json::object{{"receiver", "webhook"},
-                                                                         {"url", "http://127.0.0.1:9000/hook"},
-                                                                         {"sent", 3u},
-                                                                         {"failed_attempts", 4u},
-                                                                         {"retries", 4u},
-                                                                         {"dropped", 0u},
-                                                                         {"queued", 1u},
-                                                                         {"failing", false}}}}}}};
-    return {{"processors", processors}, {"sources", sources}, {"sinks", sinks}, {"system", system}, {"alerts", alerts}};
+    auto& sys = p.system;
+    sys.total_lines = 5200;
+    sys.total_processing_time_ms = 80000.0;
+    sys.lines_per_second = 1040.0;
+    sys.lines_per_second_1m = 1000.0;
+    sys.total_errors = 6;
+    sys.uptime_s = 12.5;
+    sys.rss_bytes = 52428800;
+    sys.peak_rss_bytes = 60000000;
+    sys.cpu_seconds = 0.75;
+    sys.cpu_percent = 50.0;
+    sys.open_fds = 17;
+    sys.max_fds = 1024;
+    sys.start_time_unix_s = 1700000000.5;
+    sys.host_memory_available_bytes = 8589934592;
+    sys.version = "0.1.0";
+    sys.bottleneck_stage = "tagger";
+    sys.websocket_clients = 2;
+
+    sightline::alerts_stats alerts;
+    alerts.firing = 1;
+    alerts.by_rule = {{"HighErrorRate", "critical", 1, 0}, {"SlowStage", "warning", 0, 2}};
+    alerts.delivery = std::vector<sightline::alert_receiver_stats>{
+        {"webhook", "http://127.0.0.1:9000/hook", 3, 4, 4, 0, 1, false}};
+    p.alerts = alerts;
+    return p;
 }
 
 strings lines_of(const std::string& text) {
@@ -196,7 +181,7 @@ BOOST_AUTO_TEST_CASE(stage_samples_have_exact_names_labels_and_values) {
              R"(sightline_stage_lines_in_total{stage="tagger",type="tagger"} 5000)",
              R"(sightline_stage_lines_out_total{stage="tagger",type="tagger"} 4990)",
              R"(sightline_stage_dropped_total{stage="tagger",type="tagger",reason="filtered"} 3)",
-             R"(sightline_stage_dropped_total{stage="tagger",type="tagger",reason="backpressure"} 1)",
+             R"(sightline_stage_dropped_total{stage="tagger",type="tagger",reason="no_route"} 1)",
              R"(sightline_stage_errors_total{stage="tagger",type="tagger",error_type="parse"} 4)",
              R"(sightline_stage_errors_total{stage="tagger",type="tagger",error_type="timeout"} 2)",
              R"(sightline_stage_retries_total{stage="tagger",type="tagger"} 2)",
@@ -213,9 +198,9 @@ BOOST_AUTO_TEST_CASE(stage_samples_have_exact_names_labels_and_values) {
     BOOST_TEST(count_prefix("sightline_stage_errors_total{stage=\"tagger\"") == 2);
     BOOST_TEST(count_prefix("sightline_stage_errors_total{") == 3);
     BOOST_TEST(count_prefix("sightline_stage_dropped_total{") == 2);
-    // The odd stage has no queue_fill or rate in its stats: no such samples.
-    BOOST_TEST(count_prefix("sightline_stage_queue_fill_ratio{") == 1);
-    BOOST_TEST(count_prefix("sightline_stage_lines_per_second{") == 1);
+    // Every stage has its gauges, zeros included.
+    BOOST_TEST(count_prefix("sightline_stage_queue_fill_ratio{") == 2);
+    BOOST_TEST(count_prefix("sightline_stage_lines_per_second{") == 2);
 }
 
 BOOST_AUTO_TEST_CASE(latency_histogram_has_cumulative_buckets_sum_and_count) {
@@ -265,7 +250,7 @@ BOOST_AUTO_TEST_CASE(source_sink_and_system_samples) {
              R"(sightline_source_connections_accepted_total{source="in_tcp",type="tcp"} 3)",
              R"(sightline_source_connections_refused_total{source="in_tcp",type="tcp"} 0)",
              R"(sightline_source_lines_total{source="in_udp",type="udp"} 200)",
-             R"(sightline_source_dropped_total{source="in_udp",type="udp",reason="backpressure"} 7)",
+             R"(sightline_source_dropped_total{source="in_udp",type="udp",reason="oversize"} 7)",
              R"(sightline_source_kernel_dropped_datagrams_total{source="in_udp",type="udp"} 2)",
              R"(sightline_sink_lines_total{sink="out",type="file"} 4990)",
              R"(sightline_sink_bytes_total{sink="out",type="file"} 255488)",
@@ -339,9 +324,9 @@ BOOST_AUTO_TEST_CASE(one_help_and_one_type_per_family_then_its_samples) {
     // Every TYPE line was checked with its HELP line.
     auto type_lines = std::count_if(lines.begin(), lines.end(), [](const auto& l) { return l.rfind("# TYPE ", 0) == 0; });
     BOOST_TEST(static_cast<std::size_t>(type_lines) == families.size());
-    // 10 stage, 8 source, 4 sink (with disk space), 12 process and service, 2 alert and
-    // 5 alert delivery families.
-    BOOST_TEST(families.size() == 41u);
+    // 11 stage (no circuit breaker here), 9 source, 4 sink (with disk space), 12 process
+    // and service, 2 alert and 5 alert delivery families.
+    BOOST_TEST(families.size() == 43u);
     BOOST_TEST(samples > families.size());
     // Non-counters must not pretend to be counters.
     for (const auto& [name, type] : types)
@@ -350,7 +335,7 @@ BOOST_AUTO_TEST_CASE(one_help_and_one_type_per_family_then_its_samples) {
 
 BOOST_AUTO_TEST_CASE(label_values_are_escaped) {
     auto stats = sample_stats();
-    stats.at("system").as_object()["version"] = "1.0 \"beta\"\\x";
+    stats.system.version = "1.0 \"beta\"\\x";
     auto lines = lines_of(to_prometheus(stats));
     // odd_id is we"ird\id<newline>x; the type is upper"case.
     BOOST_TEST(has_line(lines, R"(sightline_stage_lines_in_total{stage="we\"ird\\id\nx",type="upper\"case"} 10)"));
@@ -366,15 +351,8 @@ BOOST_AUTO_TEST_CASE(label_values_are_escaped) {
 }
 
 BOOST_AUTO_TEST_CASE(families_without_samples_are_left_out) {
-    json::object stats{{"processors", json::object{}},
-                       {"sources", json::object{}},
-                       {"sinks", json::object{}},
-                       {"system", json::object{{"total_lines", 0u},
-                                               {"total_errors", 0u},
-                                               {"lines_per_second", 0.0},
-                                               {"uptime_s", 0.0},
-                                               {"rss_bytes", 1024u},
-                                               {"cpu_seconds", 0.0}}}};
+    sightline::pipeline_stats stats;
+    stats.system.rss_bytes = 1024;
     auto text = to_prometheus(stats);
     BOOST_TEST(text == "# HELP sightline_lines_total Lines read by all sources.\n"
                        "# TYPE sightline_lines_total counter\n"
@@ -396,7 +374,19 @@ BOOST_AUTO_TEST_CASE(families_without_samples_are_left_out) {
                        "process_resident_memory_bytes 1024\n"
                        "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n"
                        "# TYPE process_cpu_seconds_total counter\n"
-                       "process_cpu_seconds_total 0\n");
+                       "process_cpu_seconds_total 0\n"
+                       "# HELP process_open_fds Number of open file descriptors.\n"
+                       "# TYPE process_open_fds gauge\n"
+                       "process_open_fds 0\n"
+                       "# HELP process_max_fds Maximum number of open file descriptors.\n"
+                       "# TYPE process_max_fds gauge\n"
+                       "process_max_fds 0\n"
+                       "# HELP process_start_time_seconds Start time of the process since unix epoch in seconds.\n"
+                       "# TYPE process_start_time_seconds gauge\n"
+                       "process_start_time_seconds 0\n"
+                       "# HELP sightline_cpu_ratio CPU used by the process over the last tick (1 = one core).\n"
+                       "# TYPE sightline_cpu_ratio gauge\n"
+                       "sightline_cpu_ratio 0\n");
 }
 
 BOOST_AUTO_TEST_CASE(alerts_are_counted_by_rule_and_delivery_by_receiver) {
@@ -411,10 +401,9 @@ BOOST_AUTO_TEST_CASE(alerts_are_counted_by_rule_and_delivery_by_receiver) {
 
 BOOST_AUTO_TEST_CASE(special_values_use_prometheus_spelling) {
     auto stats = sample_stats();
-    auto& system = stats.at("system").as_object();
-    system["lines_per_second"] = std::numeric_limits<double>::infinity();
-    system["uptime_s"] = std::numeric_limits<double>::quiet_NaN();
-    system["cpu_percent"] = -std::numeric_limits<double>::infinity();
+    stats.system.lines_per_second = std::numeric_limits<double>::infinity();
+    stats.system.uptime_s = std::numeric_limits<double>::quiet_NaN();
+    stats.system.cpu_percent = -std::numeric_limits<double>::infinity();
     auto lines = lines_of(to_prometheus(stats));
     BOOST_TEST(has_line(lines, "sightline_lines_per_second +Inf"));
     BOOST_TEST(has_line(lines, "sightline_uptime_seconds NaN"));

@@ -1,5 +1,7 @@
 #include "sightline/web/http_server.hpp"
 
+#include "sightline/observe/stats_json.hpp"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
@@ -79,14 +81,16 @@ const std::string stats_frame_bytes = R"({"type":"stats","seq":7,"stats":)" + st
 std::shared_ptr<const snapshot> make_snapshot(std::string_view status) {
     auto s = std::make_shared<snapshot>();
     s->seq = 7;
-    s->stats = json::parse(stats_bytes).as_object();
+    using sightline::health_status;
     s->stats_json = std::make_shared<const std::string>(stats_bytes);
     s->metrics_text = std::make_shared<const std::string>(metrics_bytes);
-    s->health = {{"status", status},
-                 {"components",
-                  {{"tagger", {{"kind", "stage"}, {"status", "healthy"}, {"reason", ""}}},
-                   {"out", {{"kind", "sink"}, {"status", "unhealthy"}, {"reason", "write errors: 3 lines failed"}}}}}};
-    s->health_json = std::make_shared<const std::string>(json::serialize(s->health));
+    s->health.judge({"tagger", "stage", health_status::healthy, ""});
+    s->health.judge({"out", "sink", health_status::unhealthy, "write errors: 3 lines failed"});
+    // The overall status as given (a hand-made report need not be the worst component's).
+    s->health.status = status == "healthy" ? health_status::healthy
+                       : status == "degraded" ? health_status::degraded
+                                              : health_status::unhealthy;
+    s->health_json = std::make_shared<const std::string>(json::serialize(sightline::to_json(s->health)));
     s->stats_frame = std::make_shared<const std::string>(stats_frame_bytes);
     s->health_frame = std::make_shared<const std::string>(R"({"type":"health","health":)" + *s->health_json + "}");
     return s;

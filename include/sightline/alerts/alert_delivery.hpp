@@ -29,8 +29,8 @@ public:
     void stop();
     /// Takes one tick's transitions and the alerts firing now (any thread; returns at once).
     void notify(std::vector<alert> changed, std::vector<alert> firing);
-    /// {"receivers": [{"receiver","url","sent","failed_attempts","retries","dropped","queued","failing"}]}; any thread.
-    boost::json::object stats_json() const;
+    /// Each receiver's delivery counters; any thread.
+    std::vector<alert_receiver_stats> stats() const;
 
     /// The Alertmanager v2 body for these alerts (an array of {labels, annotations,
     /// startsAt, endsAt, generatorURL}). Firing alerts get endsAt = now + `firing_ttl`,

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "sightline/alerts/alert_rule.hpp"
+#include "sightline/observe/health.hpp"
+#include "sightline/observe/stats.hpp"
 
 namespace sightline {
 
@@ -45,7 +47,7 @@ public:
     /// Evaluates every rule against `stats` (and `previous`, for rates over the tick).
     /// Returns the alerts whose state changed: newly pending, firing or resolved. Each
     /// transition is logged once.
-    std::vector<alert> evaluate(const boost::json::object& stats, const boost::json::object& previous,
+    std::vector<alert> evaluate(const pipeline_stats& stats, const pipeline_stats& previous,
                                 std::chrono::system_clock::time_point wall, std::chrono::steady_clock::time_point now);
 
     /// Pending and firing alerts, ordered by alertname then labels.
@@ -54,8 +56,9 @@ public:
     std::vector<alert> firing_critical() const;
     /// GET /alerts: {"active": [...], "history": [...newest first]}.
     boost::json::object to_json() const;
-    /// For /stats "alerts": {"firing","pending","active":[...],"by_rule":[{"alertname","severity","firing","pending"}]}.
-    boost::json::object summary_json() const;
+    /// The alerts part of a snapshot (/stats "alerts", the sightline_alerts_* metrics);
+    /// delivery counters are the caller's to add.
+    alerts_stats summary() const;
     const std::vector<alert_rule>& rules() const { return rules_; }
 
 private:
@@ -71,8 +74,8 @@ private:
     std::size_t history_capacity_;
 };
 
-/// Adds an "alerts" component to a health document: degraded, naming them, while
+/// Adds an "alerts" component to a health report: degraded, naming them, while
 /// critical alerts fire; healthy otherwise. The overall status is raised to match.
-void apply_alerts_to_health(boost::json::object& health, const std::vector<alert>& firing_critical);
+void apply_alerts_to_health(health_report& health, const std::vector<alert>& firing_critical);
 
 }  // namespace sightline

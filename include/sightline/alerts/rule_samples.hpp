@@ -1,10 +1,10 @@
 #pragma once
-#include <boost/json/object.hpp>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "sightline/alerts/alert_rule.hpp"
+#include "sightline/observe/stats.hpp"
 
 namespace sightline {
 
@@ -14,10 +14,9 @@ struct alert_sample {
     double value = 0;
 };
 
-/// The rule's expression evaluated over a stats snapshot (with rates, as /stats shows
-/// it) and the previous one: one sample per selected component, and per drop reason
-/// when the rule's reason is "*". Ratios of a tick with no lines are 0.
-std::vector<alert_sample> sample_rule(const alert_rule& rule, const boost::json::object& stats,
-                                      const boost::json::object& previous);
+/// The rule's expression evaluated over a snapshot (with rates, as /stats shows it) and
+/// the previous one: one sample per selected component, and per drop reason when the
+/// rule's reason is "*". Ratios of a tick with no lines are 0.
+std::vector<alert_sample> sample_rule(const alert_rule& rule, const pipeline_stats& stats, const pipeline_stats& previous);
 
 }  // namespace sightline

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "sightline/alerts/alerts_config.hpp"
+#include "sightline/core/health_thresholds.hpp"
 #include "sightline/core/param_schema.hpp"
 #include "sightline/core/problems.hpp"
 
@@ -69,13 +70,6 @@ struct trace_config {
     std::int64_t capacity = 1000;
 };
 
-/// The `health` section: when components count as degraded.
-struct health_config {
-    double stage_error_ratio = 0.0;
-    double queue_fill = 1.0;
-    double source_dropped_lines = 0.0;
-};
-
 /// The `log` section (the CLI wins where both are given).
 struct log_config {
     std::string level = "info";
@@ -92,7 +86,7 @@ struct pipeline_config {
     trace_config trace;
     std::int64_t errors_capacity = 1000;
     log_config log;
-    health_config health;
+    health_thresholds health;
     alerts_config alerts;
 };
 

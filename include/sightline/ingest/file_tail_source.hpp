@@ -29,7 +29,9 @@ public:
     void start(std::function<void()> on_done) override;
     void stop() override;
     bool finite() const override { return false; }
-    void add_stats(boost::json::object& o) const override;
+
+protected:
+    void add_stats(source_stats& s) const override;
 
 private:
     net::awaitable<void> run();

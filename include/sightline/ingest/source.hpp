@@ -1,5 +1,4 @@
 #pragma once
-#include <boost/json/object.hpp>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -34,8 +33,11 @@ public:
     virtual void stop() = 0;
     /// True when the source ends by itself (a file read once), so batch mode can exit.
     virtual bool finite() const = 0;
-    /// Adds type-specific figures to this source's /stats entry.
-    virtual void add_stats(boost::json::object&) const {}
+    /// True for a source that listens on the network (health judges it unhealthy once
+    /// it no longer does).
+    virtual bool listens() const { return false; }
+    /// This source's statistics now.
+    source_stats stats() const;
 
     source_metrics metrics;
 
@@ -50,6 +52,8 @@ public:
     double paused_ms_total() const;
 
 protected:
+    /// Adds type-specific figures to this source's statistics.
+    virtual void add_stats(source_stats&) const {}
     /// Sends a batch to every target, waiting while they are full. The first reader to
     /// wait logs `paused`; the last one to get through logs `resumed`, with how long.
     net::awaitable<void> deliver(line_batch batch);

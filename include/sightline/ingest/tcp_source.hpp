@@ -35,6 +35,7 @@ public:
     /// the shutdown timeout passes, then the stream ends.
     void stop() override;
     bool finite() const override { return false; }
+    bool listens() const override { return true; }
     /// The bound address (the real port when the config asked for port 0).
     tcp::endpoint local_endpoint() const { return local_; }
 

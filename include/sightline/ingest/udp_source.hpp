@@ -29,12 +29,15 @@ public:
     void start(std::function<void()> on_done) override;
     void stop() override;
     bool finite() const override { return false; }
+    bool listens() const override { return true; }
     udp::endpoint local_endpoint() const { return local_; }
     /// Datagrams the kernel dropped on this socket (cumulative).
     std::uint64_t kernel_dropped() const { return kernel_dropped_.load(std::memory_order_relaxed); }
     /// Datagrams received.
     std::uint64_t datagrams() const { return datagrams_.load(std::memory_order_relaxed); }
-    void add_stats(boost::json::object& o) const override;
+
+protected:
+    void add_stats(source_stats& s) const override;
 
 private:
     net::awaitable<void> run();

@@ -7,7 +7,8 @@
 #include <string>
 
 #include "sightline/observe/latency_histogram.hpp"
-#include "sightline/processors/processor.hpp"
+#include "sightline/observe/stats.hpp"
+#include "sightline/core/drop_reason.hpp"
 
 namespace sightline {
 
@@ -61,7 +62,6 @@ struct source_metrics {
     counter bytes;
     counter truncated;
     counter errors;
-    std::array<counter, drop_reason_count> dropped;  // UDP drops under backpressure
     counter connections_accepted;
     counter connections_closed;
     counter connections_refused;
@@ -74,5 +74,12 @@ struct sink_metrics {
     counter errors;
     counter flushes;
 };
+
+/// Reads live counters into their statistics (id, type and what only the owner knows
+/// are left to the caller). Stage counters are read so that the identity
+/// lines_in >= out + dropped + errors holds in the result.
+void read_counters(const stage_metrics& m, stage_stats& out);
+void read_counters(const source_metrics& m, source_stats& out);
+void read_counters(const sink_metrics& m, sink_stats& out);
 
 }  // namespace sightline

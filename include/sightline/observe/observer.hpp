@@ -1,5 +1,4 @@
 #pragma once
-#include <boost/json/object.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -7,12 +6,13 @@
 #include <string>
 #include <vector>
 
-#include "sightline/alerts/alert_evaluator.hpp"
+#include "sightline/core/health_thresholds.hpp"
 #include "sightline/core/net.hpp"
 #include "sightline/observe/error_log.hpp"
 #include "sightline/observe/health.hpp"
+#include "sightline/observe/stats.hpp"
+#include "sightline/observe/stats_rates.hpp"
 #include "sightline/observe/trace_store.hpp"
-#include "sightline/observe/rate_tracker.hpp"
 
 namespace sightline {
 
@@ -20,10 +20,10 @@ namespace sightline {
 /// shared (read-only) by every HTTP request and WebSocket client.
 struct snapshot {
     std::uint64_t seq = 0;
-    boost::json::object stats;                        // the /stats document with rates
-    std::shared_ptr<const std::string> stats_json;    // serialize(stats)
+    pipeline_stats stats;                             // with rates and alerts
+    std::shared_ptr<const std::string> stats_json;    // /stats
     std::shared_ptr<const std::string> metrics_text;  // Prometheus text
-    boost::json::object health;
+    health_report health;
     std::shared_ptr<const std::string> health_json;
     std::shared_ptr<const std::string> stats_frame;   // {"type":"stats",...} for /ws
     /// {"type":"health",...} when the overall or any component status changed this tick.
@@ -41,27 +41,24 @@ struct snapshot {
     /// to these, and pushes with a later `seq` hold only newer ones.
     std::uint64_t traces_through = 0;
     std::uint64_t errors_through = 0;
-    /// GET /alerts: {"active": [...], "history": [...]}.
+    /// GET /alerts: {"active": [...], "history": [...]} (null without alert rules).
     std::shared_ptr<const std::string> alerts_json;
     /// {"type":"alert","alerts":[...]} with the alerts that changed state this tick.
     std::shared_ptr<const std::string> alert_frame;
 };
 
-/// Alert rules evaluated on every tick (observer::set_alerting).
-struct alerting {
-    std::shared_ptr<alert_evaluator> evaluator;
-    /// Gets each tick's transitions and the alerts firing now, on the observer's strand.
-    std::function<void(std::vector<alert> changed, std::vector<alert> firing)> on_change;
-    /// Delivery counters merged into stats.alerts.delivery.
-    std::function<boost::json::object()> delivery_stats;
-};
+/// Work done on every tick once the stats have their rates and health is judged, before
+/// anything is serialized (the alert rules): it may fill `stats.alerts`, change `health`
+/// and set the snapshot's alert fields. Runs on the observer's strand.
+using tick_hook = std::function<void(pipeline_stats& stats, const pipeline_stats& previous, health_report& health,
+                                     snapshot& out, std::chrono::steady_clock::time_point now)>;
 
-/// On its own strand, every push interval: reads the live counters, adds rates (last
-/// tick and last minute) and queue fill, judges health, serializes everything once and
-/// publishes it. Listeners (the WebSocket broadcaster) get each new snapshot.
+/// On its own strand, every push interval: collects the counters, adds rates (last tick
+/// and last minute), judges health, serializes everything once and publishes it.
+/// Listeners (the WebSocket broadcaster) get each new snapshot.
 class observer : public std::enable_shared_from_this<observer> {
 public:
-    observer(net::io_context& ioc, std::function<boost::json::object()> collect, std::chrono::milliseconds interval);
+    observer(net::io_context& ioc, std::function<pipeline_stats()> collect, std::chrono::milliseconds interval);
 
     /// Takes the first snapshot now (so nothing ever reads an empty one) and starts ticking.
     void start();
@@ -83,23 +80,23 @@ public:
     }
     /// Thresholds for health judgements.
     void set_health_thresholds(health_thresholds t) { thresholds_ = t; }
-    /// Evaluates alert rules on every tick (before start()).
-    void set_alerting(alerting a) { alerting_ = std::move(a); }
-    /// Extra figures merged into stats.system (e.g. websocket_clients).
-    void set_system_extra(std::function<void(boost::json::object&)> fn) { system_extra_ = std::move(fn); }
+    /// Runs on every tick (before start()): the alert rules.
+    void set_tick_hook(tick_hook h) { hook_ = std::move(h); }
+    /// Fills figures of other components into stats.system (e.g. websocket_clients).
+    void set_system_extra(std::function<void(system_stats&)> fn) { system_extra_ = std::move(fn); }
 
 private:
     net::awaitable<void> run();
     std::shared_ptr<const snapshot> build();
 
     net::strand<net::io_context::executor_type> strand_;
-    std::function<boost::json::object()> collect_;
+    std::function<pipeline_stats()> collect_;
     std::chrono::milliseconds interval_;
     net::steady_timer timer_;
-    rate_tracker rates_;
-    boost::json::object previous_stats_;
-    boost::json::object previous_health_;
-    boost::json::object previous_circuits_;
+    stats_rates rates_;
+    pipeline_stats previous_stats_;
+    health_report previous_health_;
+    std::vector<std::pair<std::string, std::string>> previous_circuits_;
     const trace_store* traces_ = nullptr;
     const error_log* errors_ = nullptr;
     std::uint64_t traces_seen_ = 0;
@@ -107,8 +104,8 @@ private:
     health_thresholds thresholds_;
     std::uint64_t seq_ = 0;
     std::function<void(const std::shared_ptr<const snapshot>&)> listener_;
-    std::function<void(boost::json::object&)> system_extra_;
-    alerting alerting_;
+    std::function<void(system_stats&)> system_extra_;
+    tick_hook hook_;
     mutable std::mutex mutex_;  // guards latest_ only
     std::shared_ptr<const snapshot> latest_;
     bool stopped_ = false;

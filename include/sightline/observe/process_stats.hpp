@@ -2,6 +2,8 @@
 #include <cstdint>
 #include <string>
 
+#include "sightline/observe/stats.hpp"
+
 namespace sightline {
 
 /// Resident set size of this process in bytes (0 if /proc is unavailable).
@@ -21,5 +23,9 @@ double process_start_unix_seconds();
 std::uint64_t host_memory_available_bytes();
 /// Free bytes (for unprivileged users) on the file system holding `path`; 0 if unknown.
 std::uint64_t disk_free_bytes(const std::string& path);
+
+/// Fills the process figures of `s`: memory, CPU, file descriptors, start time, host
+/// memory and the build's version.
+void read_process_figures(system_stats& s);
 
 }  // namespace sightline

@@ -11,6 +11,7 @@
 #include "sightline/core/tag_table.hpp"
 #include "sightline/ingest/source.hpp"
 #include "sightline/observe/error_log.hpp"
+#include "sightline/observe/stats.hpp"
 #include "sightline/observe/trace_sampler.hpp"
 #include "sightline/observe/trace_store.hpp"
 #include "sightline/pipeline/graph.hpp"
@@ -49,8 +50,8 @@ public:
     /// True when every source ends by itself (batch mode is possible).
     bool all_sources_finite() const;
 
-    /// The /stats document (DESIGN.md §2), read from the live counters.
-    boost::json::object stats() const;
+    /// Every component's counters now (no rates: stats_rates adds those).
+    pipeline_stats collect() const;
     /// The graph as /pipeline shows it: stages with their descriptions and params, edges.
     boost::json::object describe() const;
 

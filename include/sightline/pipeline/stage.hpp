@@ -56,6 +56,9 @@ public:
     /// Lines waiting for a retry.
     std::uint64_t retry_pending() const { return retry_pending_.load(std::memory_order_relaxed); }
 
+    /// This stage's statistics now.
+    stage_stats stats() const;
+
     stage_metrics metrics;
 
 private:

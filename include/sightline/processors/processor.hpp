@@ -5,16 +5,10 @@
 #include <string>
 #include <string_view>
 
+#include "sightline/core/drop_reason.hpp"
 #include "sightline/core/line_batch.hpp"
 
 namespace sightline {
-
-/// Why a line left the pipeline without reaching a sink (counted per reason).
-enum class drop_reason : std::uint8_t { filtered, sampled, no_route, no_output, backpressure };
-/// Number of drop reasons (size of per-reason counter arrays).
-inline constexpr std::size_t drop_reason_count = 5;
-/// Name of a drop reason as shown in /stats and /metrics.
-std::string_view to_string(drop_reason r);
 
 class batch_runner;
 

@@ -42,6 +42,9 @@ public:
         dead_letter_->add_producer();
     }
 
+    /// This sink's statistics now.
+    sink_stats stats() const;
+
     sink_metrics metrics;
 
 private:

@@ -30,7 +30,7 @@ public:
     std::size_t clients() const;
     /// Counted by sessions (any thread): frames a client behind lost, and clients closed
     /// for staying behind too long.
-    void count_dropped_frame() { frames_dropped_.fetch_add(1, std::memory_order_relaxed); }
+    void count_dropped_frames(std::uint64_t n) { frames_dropped_.fetch_add(n, std::memory_order_relaxed); }
     void count_slow_client_closed() { slow_clients_closed_.fetch_add(1, std::memory_order_relaxed); }
     std::uint64_t frames_dropped() const { return frames_dropped_.load(std::memory_order_relaxed); }
     std::uint64_t slow_clients_closed() const { return slow_clients_closed_.load(std::memory_order_relaxed); }

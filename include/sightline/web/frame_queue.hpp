@@ -26,7 +26,7 @@ public:
         queued,    ///< the frame waits in the queue
         replaced,  ///< queued, and the oldest droppable frame was dropped for it
         dropped,   ///< the frame itself was dropped (droppable, nothing to replace)
-        close      ///< the client is slow: close it (nothing was queued)
+        close      ///< the client is slow: close it (the queue is emptied; its frames and this one count as dropped)
     };
 
     frame_queue(std::size_t capacity, clock::duration max_behind) : capacity_(capacity), max_behind_(max_behind) {}
@@ -48,6 +48,7 @@ public:
     std::uint64_t dropped() const { return dropped_; }
 
 private:
+    push_result close();
     bool behind(clock::time_point now) const { return writing_ && now - progress_at_ > max_behind_; }
 
     std::size_t capacity_;
