@@ -1,15 +1,21 @@
 #include "sightline/pipeline/batch_consumer.hpp"
 
+#include "sightline/core/log.hpp"
+
 namespace sightline {
 
 batch_consumer::batch_consumer(net::any_io_executor ex, std::string id, std::size_t capacity)
     : id_(std::move(id)), capacity_(capacity), channel_(std::move(ex), capacity) {}
 
-net::awaitable<bool> batch_consumer::send(line_batch batch) {
+net::awaitable<void> batch_consumer::send(line_batch batch) {
     queued_.fetch_add(1, std::memory_order_relaxed);
+    auto lines = batch.size();
     auto [ec] = co_await channel_.async_send(error_code{}, std::move(batch), use_aw_ec);
-    if (ec) queued_.fetch_sub(1, std::memory_order_relaxed);
-    co_return !ec;
+    if (ec) {
+        queued_.fetch_sub(1, std::memory_order_relaxed);
+        log::write(log::level::error, "pipeline", "hand_off_failed",
+                   {{"consumer", id_}, {"lines", lines}, {"error", ec.message()}});
+    }
 }
 
 bool batch_consumer::try_send(line_batch batch) {

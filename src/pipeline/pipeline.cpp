@@ -168,10 +168,7 @@ pipeline::pipeline(net::io_context& ioc, pipeline_config cfg) : cfg_(std::move(c
             auto& st = stages_[next_stage++];
             for (std::size_t p = 0; p < n.ports.size(); ++p)
                 for (const auto& t : n.ports[p].targets) st->connect(p, consumers.at(t));
-            if (dead_letter_) {
-                st->set_dead_letter(dead_letter_.get());
-                dead_letter_->add_producer();
-            }
+            if (dead_letter_) st->set_dead_letter(dead_letter_.get());
         }
     }
 }

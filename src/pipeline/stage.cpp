@@ -1,5 +1,7 @@
 #include "sightline/pipeline/stage.hpp"
 
+#include "sightline/core/dead_letter_record.hpp"
+
 #include <algorithm>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -54,16 +56,9 @@ void stage::start() {
 line_batch stage::dead_letter_batch(const std::vector<failed_line>& failures) const {
     line_batch b;
     auto now = format_rfc3339(std::chrono::system_clock::now());
-    for (const auto& f : failures) {
-        boost::json::object o;
-        o["timestamp"] = now;
-        o["stage"] = id();
-        o["error_type"] = f.error_type;
-        o["error"] = f.message;
-        o["line"] = f.line;
-        if (f.trace) o["line_id"] = std::to_string(f.trace->line_id);
-        b.append(boost::json::serialize(o));
-    }
+    for (const auto& f : failures)
+        b.append(dead_letter_record(now, id(), f.error_type, f.message, f.line,
+                                    f.trace ? std::optional<std::uint64_t>(f.trace->line_id) : std::nullopt));
     return b;
 }
 

@@ -1,12 +1,12 @@
 #include "sightline/sinks/sink.hpp"
 
-#include "sightline/observe/process_stats.hpp"
-
 #include <boost/json/serialize.hpp>
 
+#include "sightline/core/dead_letter_record.hpp"
 #include "sightline/core/log.hpp"
 #include "sightline/core/log_exit.hpp"
 #include "sightline/core/time_format.hpp"
+#include "sightline/observe/process_stats.hpp"
 
 namespace sightline {
 
@@ -84,8 +84,7 @@ void sink::collect_failed() {
     auto now = format_rfc3339(std::chrono::system_clock::now());
     std::string error = "write failed: " + writer_->last_error();
     for (std::size_t i = 0; i < failed.size(); ++i)
-        pending_dead_.append(boost::json::serialize(boost::json::object{
-            {"timestamp", now}, {"stage", id()}, {"error_type", "sink_write"}, {"error", error}, {"line", failed.text(i)}}));
+        pending_dead_.append(dead_letter_record(now, id(), "sink_write", error, failed.text(i), std::nullopt));
 }
 
 void sink::reopen() {

@@ -100,10 +100,7 @@ net::awaitable<void> http_server::session(tcp::socket socket) {
         if (websocket::is_upgrade(req) && target.substr(0, target.find('?')) == "/ws") {
             std::optional<http_response> refusal;
             if (!token_ok(req, ctx_))
-            {
-                refusal = error_response(http::status::unauthorized, "missing or wrong bearer token", req.version());
-                refusal->set(http::field::www_authenticate, "Bearer");
-            }
+                refusal = unauthorized_response(req.version());
             else if (!origin_ok(req, ctx_))  // cross-site WebSocket hijacking
                 refusal = error_response(http::status::forbidden, "origin not allowed", req.version());
             if (refusal) {

@@ -117,6 +117,12 @@ http_response error_response(http::status status, std::string_view message, unsi
     return make(status, version, json_type, json::serialize(json::object{{"error", message}}));
 }
 
+http_response unauthorized_response(unsigned version) {
+    auto res = error_response(http::status::unauthorized, "missing or wrong bearer token", version);
+    res.set(http::field::www_authenticate, "Bearer");
+    return res;
+}
+
 std::string origin_form(std::string_view target) {
     for (std::string_view scheme : {"http://", "https://"}) {
         if (target.size() >= scheme.size() &&
@@ -163,11 +169,7 @@ http_response handle_request(const http_request& req, const api_context& ctx) {
     if (path.substr(0, 8) == "/vendor/") return serve_vendor(req, path.substr(8), ctx);
     if (!is_api(path)) return serve_static(req, ctx);
     if (path == "/live") return make(http::status::ok, v, json_type, R"({"status":"live"})");
-    if (!token_ok(req, ctx)) {
-        auto res = error_response(http::status::unauthorized, "missing or wrong bearer token", v);
-        res.set(http::field::www_authenticate, "Bearer");
-        return res;
-    }
+    if (!token_ok(req, ctx)) return unauthorized_response(v);
     auto query = parse_query(req.target());
     if (!query) return error_response(http::status::bad_request, "malformed query string", v);
     if (path == "/ready") {

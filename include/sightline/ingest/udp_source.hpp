@@ -17,10 +17,11 @@ struct udp_source_config {
 };
 
 /// Lines from UDP datagrams: a datagram holds one or more lines, the trailing newline
-/// is optional. Datagrams are drained with recvmmsg into one batch per wake-up. UDP
-/// cannot be paused, so when the pipeline's first hand-off is full the batch is dropped
-/// and counted (reason backpressure); datagrams the kernel dropped because the socket
-/// buffer was full are read from SO_RXQ_OVFL and reported as kernel_dropped_datagrams.
+/// is optional. Datagrams are drained with recvmmsg into one batch per wake-up. When the
+/// pipeline's first hand-off is full the source stops reading, like TCP, and the socket's
+/// kernel buffer (receive_buffer_bytes) absorbs the burst; datagrams the kernel dropped
+/// because that buffer was full are read from SO_RXQ_OVFL and reported as
+/// kernel_dropped_datagrams.
 class udp_source : public source, public std::enable_shared_from_this<udp_source> {
 public:
     /// Binds now; a port in use fails with std::runtime_error naming the address.

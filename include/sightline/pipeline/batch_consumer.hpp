@@ -26,10 +26,13 @@ public:
     /// Counts one more producer (called while wiring, before anything runs).
     void add_producer() { ++producers_; }
     std::size_t producers() const { return producers_; }
-    /// Queues a batch, waiting while the hand-off is full. Returns false when the
-    /// consumer has gone away (the batch is then lost and the caller must count it).
-    net::awaitable<bool> send(line_batch batch);
-    /// Queues a batch only if there is room now (for sources that cannot wait: UDP).
+    /// Queues a batch, waiting while the hand-off is full. A consumer's channel is never
+    /// closed while a producer runs, so this always delivers; it can fail only while the
+    /// process tears down, and that is logged with the lines it held.
+    net::awaitable<void> send(line_batch batch);
+    /// Queues a batch only if there is room now; false (nothing queued) when full. For a
+    /// caller that must not wait here (a sink handing failed lines to the dead letter
+    /// between its writes).
     bool try_send(line_batch batch);
     /// Batches waiting in the hand-off (approximate; for queue-fill figures).
     std::size_t queued() const { return queued_.load(std::memory_order_relaxed); }

@@ -40,8 +40,12 @@ public:
     const std::string& type() const { return type_; }
     /// Wires `target` to output `port` (before start()).
     void connect(std::size_t port, batch_consumer* target);
-    /// Where failed lines go (nullptr: they are counted only).
-    void set_dead_letter(batch_consumer* dead_letter) { dead_letter_ = dead_letter; }
+    /// Where failed lines go; counts this stage as one of its producers. Without one,
+    /// failed lines are only counted.
+    void set_dead_letter(batch_consumer* dead_letter) {
+        dead_letter_ = dead_letter;
+        dead_letter_->add_producer();
+    }
     /// Where finished traces and error records are published (either may be null).
     void set_observers(trace_store* traces, error_log* errors) {
         traces_ = traces;

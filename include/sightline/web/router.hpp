@@ -50,6 +50,8 @@ bool origin_ok(const http_request& req, const api_context& ctx);
 
 /// The one place HTTP errors are made: {"error": message} with the status.
 http_response error_response(http::status status, std::string_view message, unsigned version);
+/// 401 with `WWW-Authenticate: Bearer`, for a request without the right token.
+http_response unauthorized_response(unsigned version);
 
 /// Answers one request (DESIGN.md §2): /stats, /metrics, /health[/component],
 /// /pipeline, /trace[/id], /errors, /alerts and static files; 405 with Allow for other

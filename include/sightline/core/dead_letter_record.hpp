@@ -1,0 +1,14 @@
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sightline {
+
+/// One line of the dead-letter file (README "Dead letter"), for a line that failed at a
+/// stage or at a sink: {"timestamp","stage","error_type","error","line","line_id"?}.
+std::string dead_letter_record(std::string_view timestamp, std::string_view stage, std::string_view error_type,
+                               std::string_view error, std::string_view line, std::optional<std::uint64_t> line_id);
+
+}  // namespace sightline
