@@ -15,11 +15,12 @@
 #include "sightline/app/report.hpp"
 #include "sightline/core/log.hpp"
 #include "sightline/core/net.hpp"
-#include "sightline/ingest/tcp_source.hpp"
+#include "sightline/app/config_file.hpp"
+#include "sightline/core/listen_socket.hpp"
 #include "sightline/observe/observer.hpp"
 #include "sightline/observe/stats_json.hpp"
 #include "sightline/observe/stats_rates.hpp"
-#include "sightline/pipeline/pipeline.hpp"
+#include "sightline/app/pipeline.hpp"
 #include "sightline/web/http_server.hpp"
 
 #ifndef SIGHTLINE_VERSION
@@ -101,7 +102,7 @@ void init_logging(const cli_options& o, const pipeline_config* cfg) {
 }
 
 int report_config_error(const std::string& where, const config_error& e) {
-    std::cerr << "sightline: invalid configuration " << where << " (" << e.details().size() << " problem"
+    std::cerr << "sightline: invalid configuration" << (where.empty() ? "" : " " + where) << " (" << e.details().size() << " problem"
               << (e.details().size() == 1 ? "" : "s") << "):\n";
     for (const auto& p : e.details().items()) std::cerr << "  " << p << "\n";
     return 2;
@@ -194,12 +195,8 @@ std::unique_ptr<web_front> start_web(net::io_context& ioc, pipeline& p) {
     ctx.ready = [&p] { return p.running(); };
     ctx.traces = p.traces();
     ctx.errors = p.errors();
-    http_limits limits;
-    limits.ws_max_behind = std::chrono::milliseconds(http_cfg.ws_max_behind_ms);
-    limits.request_timeout = std::chrono::milliseconds(http_cfg.request_timeout_ms);
-    limits.keep_alive_timeout = std::chrono::milliseconds(http_cfg.keep_alive_timeout_ms);
-    limits.max_sessions = static_cast<std::size_t>(http_cfg.max_connections);
-    web->server = std::make_shared<http_server>(ioc, parse_endpoint(http_cfg.listen), std::move(ctx), web->hub, limits);
+    web->server = std::make_shared<http_server>(ioc, parse_endpoint(http_cfg.listen), std::move(ctx), web->hub,
+                                                limits_of(http_cfg));
     web->obs->start();
     web->server->start();
     return web;
@@ -312,6 +309,10 @@ int run_application(const cli_options& o) {
     }
     if (o.version) {
         std::cout << "sightline " << version_string() << "\n";
+        return 0;
+    }
+    if (o.list_components) {
+        std::cout << format_component_list();
         return 0;
     }
     if (o.list_processors) {

@@ -32,6 +32,8 @@ po::options_description describe_options(cli_options& o) {
         ("check", po::bool_switch(&o.check), "validate the configuration and exit (0 valid, 2 invalid)")
         ("describe", po::bool_switch(&o.describe), "print the pipeline: stages, parameters, edges")
         ("list-processors", po::bool_switch(&o.list_processors), "print every processor type with its parameters")
+        ("list-components", po::bool_switch(&o.list_components),
+         "print every source, processor and sink type with its parameters")
         ("threads", po::value<unsigned>(&o.threads), "io threads (default: hardware threads)")
         ("log-level", po::value<std::string>(), "trace, debug, info, warn or error (default info)")
         ("log-format", po::value<std::string>(), "json or text (default: text on a terminal, else json)")
@@ -90,7 +92,7 @@ std::string cli_help() {
       << "\nExamples:\n"
          "  sightline --file in.txt --output out.txt --config pipeline.json --save-metrics m.json\n"
          "  sightline --check --config pipeline.json\n"
-         "  sightline --list-processors\n"
+         "  sightline --list-components\n"
          "Exit codes: 0 success, 1 runtime failure, 2 bad usage or invalid configuration.\n";
     return s.str();
 }

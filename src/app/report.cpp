@@ -3,7 +3,7 @@
 #include <boost/json/serialize.hpp>
 #include <sstream>
 
-#include "sightline/processors/registry.hpp"
+#include "sightline/app/component_registry.hpp"
 
 namespace sightline {
 
@@ -24,14 +24,28 @@ void print_param(std::ostream& out, const param_spec& p) {
 
 }  // namespace
 
+namespace {
+void print_schema(std::ostream& out, const component_schema& schema) {
+    out << schema.type << ": " << schema.description << "\n";
+    if (schema.params.empty()) out << "    (no parameters)\n";
+    for (const auto& p : schema.params) print_param(out, p);
+    out << "\n";
+}
+}  // namespace
+
 std::string format_processor_list() {
     std::ostringstream out;
-    for (const auto& d : processor_types()) {
-        out << d.schema.type << ": " << d.schema.description << "\n";
-        if (d.schema.params.empty()) out << "    (no parameters)\n";
-        for (const auto& p : d.schema.params) print_param(out, p);
-        out << "\n";
-    }
+    for (const auto& d : processor_types()) print_schema(out, d.schema);
+    return out.str();
+}
+
+std::string format_component_list() {
+    std::ostringstream out;
+    out << "Sources\n\n";
+    for (const auto& d : source_types()) print_schema(out, d.schema);
+    out << "Processors\n\n" << format_processor_list();
+    out << "Sinks\n\n";
+    for (const auto& d : sink_types()) print_schema(out, d.schema);
     return out.str();
 }
 

@@ -8,6 +8,9 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "sightline/ingest/file_tail_source.hpp"
+#include "sightline/ingest/source_descriptor.hpp"
+
 #include "sightline/core/log.hpp"
 #include "sightline/core/log_exit.hpp"
 
@@ -90,6 +93,42 @@ net::awaitable<void> file_source::run() {
     }
     co_await end_all(targets_);
     if (on_done_) on_done_();
+}
+
+source_descriptor file_source_descriptor() {
+    source_descriptor d;
+    d.schema = {"file",
+                "Lines read from a file (\"-\" is standard input), once or followed like tail -F.",
+                {{.name = "path", .type = param_type::string,
+                  .doc = "File to read; \"-\" for standard input; with follow, a glob (e.g. /var/log/app/*.log).",
+                  .required = true},
+                 {.name = "follow", .type = param_type::boolean, .default_value = false, .doc = "Keep reading appended lines."},
+                 {.name = "start_at", .type = param_type::string, .default_value = "beginning",
+                  .doc = "Where to start reading a followed file.", .choices = {"beginning", "end"}},
+                 max_line_bytes_param(),
+                 {.name = "poll_interval_ms", .type = param_type::integer, .default_value = 250,
+                  .doc = "How often a followed file is checked for new data, rotation and new glob matches.", .min = 10,
+                  .max = max_duration_ms},
+                 {.name = "read_chunk_bytes", .type = param_type::integer, .default_value = 1024 * 1024,
+                  .doc = "Bytes read per system call (and roughly per batch).", .min = 4096, .max = 64.0 * 1024 * 1024}}};
+    d.check = [](const boost::json::object& params, const std::string& path, problems& found) {
+        if (params.at("path").as_string().empty()) found.add(path_join(path, "path"), "must not be empty");
+    };
+    d.create = [](net::io_context& ioc, const component_config& c) -> std::shared_ptr<source> {
+        auto n = [&](const char* name) { return c.params.at(name).to_number<std::int64_t>(); };
+        std::string path(c.params.at("path").as_string());
+        if (c.params.at("follow").as_bool() && path != "-") {
+            file_tail_config t;
+            t.pattern = path;
+            t.start_at_end = c.params.at("start_at").as_string() == "end";
+            t.max_line_bytes = static_cast<std::size_t>(n("max_line_bytes"));
+            t.poll_interval = std::chrono::milliseconds(n("poll_interval_ms"));
+            return std::make_shared<file_tail_source>(ioc, c.id, t);
+        }
+        return std::make_shared<file_source>(ioc, c.id, path, static_cast<std::size_t>(n("max_line_bytes")),
+                                             static_cast<std::size_t>(n("read_chunk_bytes")));
+    };
+    return d;
 }
 
 }  // namespace sightline

@@ -4,6 +4,9 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "sightline/ingest/source_descriptor.hpp"
+
+#include "sightline/core/listen_socket.hpp"
 #include "sightline/core/log.hpp"
 #include "sightline/core/log_exit.hpp"
 #include "sightline/ingest/line_splitter.hpp"
@@ -12,49 +15,16 @@ namespace sightline {
 
 using namespace net::experimental::awaitable_operators;
 
-tcp::endpoint parse_endpoint(const std::string& text) {
-    auto colon = text.rfind(':');
-    if (colon == std::string::npos) throw std::invalid_argument("address \"" + text + "\" is not HOST:PORT");
-    std::string host = text.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-    if (host.empty() || host == "*") host = "0.0.0.0";
-    if (host == "localhost") host = "127.0.0.1";
-    error_code ec;
-    auto addr = net::ip::make_address(host, ec);
-    if (ec) throw std::invalid_argument("address \"" + text + "\": \"" + host + "\" is not an IP address");
-    unsigned long port = 0;
-    try {
-        std::size_t used = 0;
-        port = std::stoul(text.substr(colon + 1), &used);
-        if (used != text.size() - colon - 1) throw std::invalid_argument("junk");
-    } catch (const std::exception&) {
-        throw std::invalid_argument("address \"" + text + "\": bad port");
-    }
-    if (port > 65535) throw std::invalid_argument("address \"" + text + "\": port above 65535");
-    return {addr, static_cast<unsigned short>(port)};
-}
-
 tcp_source::tcp_source(net::io_context& ioc, std::string id, tcp_source_config cfg)
     : source(std::move(id), "tcp"), ioc_(ioc), strand_(net::make_strand(ioc)), cfg_(cfg), acceptor_(strand_) {
-    error_code ec;
-    acceptor_.open(cfg_.listen.protocol(), ec);
-    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(cfg_.listen, ec);
-    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
-    if (ec) {
-        std::ostringstream where;
-        where << cfg_.listen;
-        throw std::runtime_error("source " + this->id() + ": cannot listen on tcp " + where.str() + ": " + ec.message());
-    }
+    open_listener(acceptor_, cfg_.listen, "source " + this->id() + ": cannot listen on tcp");
     local_ = acceptor_.local_endpoint();
 }
 
 void tcp_source::start(std::function<void()> on_done) {
     on_done_ = std::move(on_done);
     net::co_spawn(strand_, [self = shared_from_this()] { return self->accept_loop(); }, log_exit("ingest.tcp", id()));
-    std::ostringstream where;
-    where << local_;
-    log::write(log::level::info, "ingest.tcp", "listening", {{"source", id()}, {"address", where.str()}});
+    log::write(log::level::info, "ingest.tcp", "listening", {{"source", id()}, {"address", to_string(local_)}});
 }
 
 void tcp_source::stop() {
@@ -209,6 +179,33 @@ void tcp_source::maybe_finish() {
 net::awaitable<void> tcp_source::finish() {
     co_await end_all(targets_);
     if (on_done_) on_done_();
+}
+
+source_descriptor tcp_source_descriptor() {
+    source_descriptor d;
+    d.schema = {"tcp",
+                "Newline-framed lines from TCP clients (e.g. nc host 5140).",
+                {listen_param("0.0.0.0:5140"),
+                 max_line_bytes_param(),
+                 {.name = "max_connections", .type = param_type::integer, .default_value = 10000,
+                  .doc = "Connections beyond this are refused and counted.", .min = 1},
+                 {.name = "idle_timeout_ms", .type = param_type::integer, .default_value = 0,
+                  .doc = "Close a connection silent this long (0: never).", .min = 0, .max = max_duration_ms},
+                 {.name = "shutdown_timeout_ms", .type = param_type::integer, .default_value = 5000,
+                  .doc = "At shutdown, how long open connections may keep sending before they are closed.", .min = 0,
+                  .max = max_duration_ms}}};
+    d.check = check_listen;
+    d.create = [](net::io_context& ioc, const component_config& c) -> std::shared_ptr<source> {
+        auto n = [&](const char* name) { return c.params.at(name).to_number<std::int64_t>(); };
+        tcp_source_config t;
+        t.listen = parse_endpoint(std::string(c.params.at("listen").as_string()));
+        t.max_line_bytes = static_cast<std::size_t>(n("max_line_bytes"));
+        t.max_connections = static_cast<std::size_t>(n("max_connections"));
+        t.idle_timeout = std::chrono::milliseconds(n("idle_timeout_ms"));
+        t.shutdown_timeout = std::chrono::milliseconds(n("shutdown_timeout_ms"));
+        return std::make_shared<tcp_source>(ioc, c.id, t);
+    };
+    return d;
 }
 
 }  // namespace sightline

@@ -8,6 +8,9 @@
 #include <stdexcept>
 #include <vector>
 
+#include "sightline/ingest/source_descriptor.hpp"
+
+#include "sightline/core/listen_socket.hpp"
 #include "sightline/core/log.hpp"
 #include "sightline/core/log_exit.hpp"
 
@@ -25,15 +28,7 @@ udp_source::udp_source(net::io_context& ioc, std::string id, udp_source_config c
       cfg_(cfg),
       socket_(strand_),
       splitter_(cfg.max_line_bytes) {
-    error_code ec;
-    socket_.open(cfg_.listen.protocol(), ec);
-    if (!ec) socket_.set_option(net::socket_base::reuse_address(true), ec);
-    if (!ec) socket_.bind(cfg_.listen, ec);
-    if (ec) {
-        std::ostringstream where;
-        where << cfg_.listen;
-        throw std::runtime_error("source " + this->id() + ": cannot listen on udp " + where.str() + ": " + ec.message());
-    }
+    open_bound(socket_, cfg_.listen, "source " + this->id() + ": cannot listen on udp");
     error_code ignored;
     socket_.set_option(net::socket_base::receive_buffer_size(cfg_.receive_buffer_bytes), ignored);
     int on = 1;
@@ -45,9 +40,7 @@ udp_source::udp_source(net::io_context& ioc, std::string id, udp_source_config c
 void udp_source::start(std::function<void()> on_done) {
     on_done_ = std::move(on_done);
     net::co_spawn(strand_, [self = shared_from_this()] { return self->run(); }, log_exit("ingest.udp", id()));
-    std::ostringstream where;
-    where << local_;
-    log::write(log::level::info, "ingest.udp", "listening", {{"source", id()}, {"address", where.str()}});
+    log::write(log::level::info, "ingest.udp", "listening", {{"source", id()}, {"address", to_string(local_)}});
 }
 
 void udp_source::stop() {
@@ -118,6 +111,26 @@ net::awaitable<void> udp_source::run() {
 void udp_source::add_stats(source_stats& s) const {
     s.datagrams = datagrams();
     s.kernel_dropped_datagrams = kernel_dropped();
+}
+
+source_descriptor udp_source_descriptor() {
+    source_descriptor d;
+    d.schema = {"udp",
+                "Lines from UDP datagrams (one or more lines each; trailing newline optional).",
+                {listen_param("0.0.0.0:5140"),
+                 max_line_bytes_param(),
+                 {.name = "receive_buffer_bytes", .type = param_type::integer, .default_value = 4 * 1024 * 1024,
+                  .doc = "SO_RCVBUF asked of the kernel.", .min = 4096, .max = 1024.0 * 1024 * 1024}}};
+    d.check = check_listen;
+    d.create = [](net::io_context& ioc, const component_config& c) -> std::shared_ptr<source> {
+        auto listen = parse_endpoint(std::string(c.params.at("listen").as_string()));
+        udp_source_config u;
+        u.listen = udp::endpoint(listen.address(), listen.port());
+        u.max_line_bytes = static_cast<std::size_t>(c.params.at("max_line_bytes").to_number<std::int64_t>());
+        u.receive_buffer_bytes = static_cast<int>(c.params.at("receive_buffer_bytes").to_number<std::int64_t>());
+        return std::make_shared<udp_source>(ioc, c.id, u);
+    };
+    return d;
 }
 
 }  // namespace sightline

@@ -1,5 +1,7 @@
 #include "sightline/web/http_server.hpp"
 
+#include "sightline/core/listen_socket.hpp"
+
 #include <sstream>
 
 #include "sightline/core/log.hpp"
@@ -9,27 +11,25 @@
 
 namespace sightline {
 
+http_limits limits_of(const http_config& c) {
+    http_limits l;
+    l.request_timeout = std::chrono::milliseconds(c.request_timeout_ms);
+    l.keep_alive_timeout = std::chrono::milliseconds(c.keep_alive_timeout_ms);
+    l.max_sessions = static_cast<std::size_t>(c.max_connections);
+    l.ws_max_behind = std::chrono::milliseconds(c.ws_max_behind_ms);
+    return l;
+}
+
 http_server::http_server(net::io_context& ioc, tcp::endpoint listen, api_context ctx, broadcaster& hub, http_limits limits)
     : ioc_(ioc), acceptor_(net::make_strand(ioc)), ctx_(std::move(ctx)), hub_(hub), limits_(limits) {
-    error_code ec;
-    acceptor_.open(listen.protocol(), ec);
-    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(listen, ec);
-    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
-    if (ec) {
-        std::ostringstream where;
-        where << listen;
-        throw std::runtime_error("cannot listen for HTTP on " + where.str() + ": " + ec.message());
-    }
+    open_listener(acceptor_, listen, "cannot listen for HTTP on");
     local_ = acceptor_.local_endpoint();
 }
 
 void http_server::start() {
     net::co_spawn(acceptor_.get_executor(), [self = shared_from_this()] { return self->accept_loop(); },
                   log_exit("web.http", "accept_loop"));
-    std::ostringstream where;
-    where << local_;
-    log::write(log::level::info, "web.http", "listening", {{"address", where.str()}});
+    log::write(log::level::info, "web.http", "listening", {{"address", to_string(local_)}});
 }
 
 void http_server::stop() {

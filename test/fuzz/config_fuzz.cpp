@@ -5,9 +5,9 @@
 #include <limits>
 
 #include "fuzz_targets.hpp"
-#include "sightline/core/config.hpp"
+#include "sightline/app/config_file.hpp"
 #include "sightline/pipeline/circuit_breaker.hpp"
-#include "sightline/pipeline/pipeline.hpp"
+#include "sightline/app/pipeline.hpp"
 
 namespace sightline::fuzz {
 

@@ -107,6 +107,52 @@ def check_lists_every_problem_with_its_path():
 
 
 @case
+def list_components_prints_every_source_processor_and_sink_type():
+    r = run("--list-components")
+    assert r.returncode == 0, r
+    out = r.stdout.decode()
+    sources, rest = out.split("Processors\n", 1)
+    processors, sinks = rest.split("Sinks\n", 1)
+    assert sources.startswith("Sources\n"), out
+    for t in ["tcp", "udp", "file"]:
+        assert f"\n{t}: " in sources, f"source {t} missing"
+    for t in ["line_counter", "tagger", "tag_router", "fault"]:
+        assert f"\n{t}: " in processors, f"processor {t} missing"
+    for t in ["file", "stdout", "null"]:
+        assert f"\n{t}: " in sinks, f"sink {t} missing"
+    assert 'listen (string, default "0.0.0.0:5140")' in sources, sources
+    assert "flush_interval_ms (integer, default 1000)" in sinks, sinks
+
+
+@case
+def check_rejects_bad_addresses_with_their_paths():
+    """Addresses are checked by --check (exit 2), not first at start (exit 1)."""
+    p = write("bad_addr.json", json.dumps({
+        "sources": [{"type": "tcp", "id": "t", "listen": "1.2.3.4:99999"},
+                    {"type": "udp", "id": "u", "listen": "nohost:5140"},
+                    {"type": "tcp", "id": "ok", "listen": "127.0.0.1:0"}],
+        "processors": [{"type": "tagger", "id": "tag"}],
+        "sinks": [{"type": "null", "id": "out"}],
+        "http": {"listen": "127.0.0.1:abc"}}))
+    r = run("--check", "--config", p)
+    err = r.stderr.decode()
+    assert r.returncode == 2, (r.returncode, err)
+    for msg in ['sources[0].listen: address "1.2.3.4:99999": port above 65535',
+                'sources[1].listen: address "nohost:5140": "nohost" is not an IP address',
+                'http.listen: address "127.0.0.1:abc": bad port']:
+        assert msg in err, f"missing {msg!r} in {err}"
+    assert "sources[2]" not in err, err
+    assert err.count("\n  ") == 3, err  # exactly the three problems
+    # The same from the command line.
+    r = run("--check", "--listen-tcp", "1.2.3.4:99999", "--no-dashboard")
+    assert r.returncode == 2, r
+    assert b'listen: address "1.2.3.4:99999": port above 65535' in r.stderr, r.stderr
+    r = run("--check", "--listen-tcp", "127.0.0.1:0", "--dashboard-bind", "no.such.host")
+    assert r.returncode == 2, r
+    assert b"http.listen" in r.stderr, r.stderr
+
+
+@case
 def check_reports_cycles_and_unreachable_stages():
     p = write("cycle.json", json.dumps({
         "sources": [{"type": "file", "id": "in", "path": "x", "next": ["a"]}],

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "sightline/core/config.hpp"
-#include "sightline/pipeline/pipeline.hpp"
+#include "sightline/app/config_file.hpp"
+#include "sightline/app/pipeline.hpp"
 
 using sightline::build_graph;
 using sightline::pipeline_config;

@@ -24,6 +24,7 @@ struct cli_options {
     bool check = false;
     bool describe = false;
     bool list_processors = false;
+    bool list_components = false;
     unsigned threads = 0;  // 0: hardware threads
     std::optional<std::string> log_level;
     std::optional<std::string> log_format;

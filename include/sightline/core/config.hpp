@@ -5,8 +5,6 @@
 #include <string_view>
 #include <vector>
 
-#include "sightline/alerts/alerts_config.hpp"
-#include "sightline/core/health_thresholds.hpp"
 #include "sightline/core/param_schema.hpp"
 #include "sightline/core/problems.hpp"
 
@@ -75,36 +73,5 @@ struct log_config {
     std::string level = "info";
     std::string format;  // empty: text on a terminal, json otherwise
 };
-
-/// A whole configuration file, validated against the schema (not yet as a graph).
-struct pipeline_config {
-    std::vector<component_config> sources;
-    std::vector<component_config> processors;
-    std::vector<component_config> sinks;
-    std::optional<std::string> dead_letter_path;
-    http_config http;
-    trace_config trace;
-    std::int64_t errors_capacity = 1000;
-    log_config log;
-    health_thresholds health;
-    alerts_config alerts;
-};
-
-/// Id reserved for the dead-letter sink in stats.
-inline constexpr std::string_view dead_letter_id = "dead_letter";
-
-/// Parses and checks config JSON text: syntax (with line and column), top-level keys,
-/// each component's type, id and parameters. Every problem goes to `found`.
-pipeline_config parse_config(std::string_view text, problems& found);
-
-/// Reads and parses a config file; problems go to `found` (a file that cannot be read
-/// is one problem naming the path).
-pipeline_config load_config_file(const std::string& path, problems& found);
-
-/// Schema of a source, processor or sink type (kind "source", "processor", "sink"), or nullptr.
-const component_schema* find_component_schema(std::string_view kind, std::string_view type);
-
-/// Makes a component from code (CLI overrides); params are completed with defaults.
-component_config make_component(std::string kind, std::string type, std::string id, boost::json::object params);
 
 }  // namespace sightline

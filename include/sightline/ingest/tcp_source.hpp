@@ -66,7 +66,4 @@ private:
     std::atomic<bool> stopping_{false};
 };
 
-/// Parses "HOST:PORT" ("[v6]:PORT" too); throws std::invalid_argument naming the text.
-tcp::endpoint parse_endpoint(const std::string& text);
-
 }  // namespace sightline

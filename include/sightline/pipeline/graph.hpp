@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "sightline/core/config.hpp"
+#include "sightline/pipeline/pipeline_config.hpp"
 #include "sightline/core/problems.hpp"
 
 namespace sightline {

@@ -3,22 +3,27 @@
 #include <chrono>
 #include <memory>
 
+#include "sightline/core/config.hpp"
 #include "sightline/core/net.hpp"
 #include "sightline/web/broadcaster.hpp"
 #include "sightline/web/router.hpp"
 
 namespace sightline {
 
-/// Limits of the HTTP server (documented in README).
+/// Limits of the HTTP server (documented in README); the configurable ones default to
+/// the `http` section's defaults.
 struct http_limits {
     std::size_t max_header_bytes = 8 * 1024;
     std::size_t max_body_bytes = 64 * 1024;
-    std::chrono::milliseconds request_timeout{10000};  // from first byte to complete request
-    std::chrono::milliseconds keep_alive_timeout{30000};
-    std::size_t max_sessions = 1024;
+    std::chrono::milliseconds request_timeout{http_config{}.request_timeout_ms};  // from first byte to complete request
+    std::chrono::milliseconds keep_alive_timeout{http_config{}.keep_alive_timeout_ms};
+    std::size_t max_sessions = static_cast<std::size_t>(http_config{}.max_connections);
     /// A WebSocket client with a full queue that took no frame for this long is closed.
-    std::chrono::milliseconds ws_max_behind{10000};
+    std::chrono::milliseconds ws_max_behind{http_config{}.ws_max_behind_ms};
 };
+
+/// The limits an `http` section sets.
+http_limits limits_of(const http_config& c);
 
 /// Beast HTTP/1.1 and WebSocket on the shared io_context: one coroutine per connection
 /// on its own strand, keep-alive, bounded headers and bodies, a request timeout and a

@@ -7,9 +7,9 @@
 #include <sstream>
 #include <thread>
 
-#include "sightline/core/config.hpp"
+#include "sightline/app/config_file.hpp"
 #include "sightline/pipeline/batch_consumer.hpp"
-#include "sightline/pipeline/pipeline.hpp"
+#include "sightline/app/pipeline.hpp"
 
 #include "sightline/observe/stats_json.hpp"
 

@@ -1,13 +1,11 @@
-#include "sightline/pipeline/pipeline.hpp"
+#include "sightline/app/pipeline.hpp"
 
 #include <boost/json/value_to.hpp>
 #include <filesystem>
 
 #include "sightline/core/log.hpp"
-#include "sightline/ingest/file_source.hpp"
-#include "sightline/ingest/file_tail_source.hpp"
-#include "sightline/ingest/tcp_source.hpp"
-#include "sightline/ingest/udp_source.hpp"
+#include "sightline/app/component_registry.hpp"
+#include "sightline/core/listen_socket.hpp"
 #include "sightline/observe/process_stats.hpp"
 #include "sightline/observe/trace_sampler.hpp"
 
@@ -38,6 +36,18 @@ std::map<std::string, std::unique_ptr<processor>> make_processors(const pipeline
 
 problems validate(const pipeline_config& cfg) {
     problems found;
+    // What each source's and sink's schema cannot say (addresses, ports), for components
+    // from the file and from the command line alike.
+    for (const auto* list : {&cfg.sources, &cfg.sinks})
+        for (const auto& c : *list)
+            if (c.valid) check_component(c, found);
+    if (cfg.http.enabled) {
+        try {
+            parse_endpoint(cfg.http.listen);
+        } catch (const std::invalid_argument& e) {
+            found.add("http.listen", e.what());
+        }
+    }
     auto g = build_graph(cfg, found);
     tag_table tags;
     make_processors(g, tags, found);
@@ -49,70 +59,6 @@ problems validate(const pipeline_config& cfg) {
     check_alert_selectors(cfg.alerts, stages, sources, sinks, found);
     return found;
 }
-
-namespace {
-
-std::int64_t int_param(const component_config& c, const char* name) {
-    return c.params.at(name).to_number<std::int64_t>();
-}
-
-std::shared_ptr<sink> make_sink(net::io_context& ioc, const component_config& c) {
-    if (c.type == "null") return std::make_shared<sink>(ioc, c.id, c.type, std::nullopt, std::chrono::milliseconds(1000));
-    if (c.type == "stdout")
-        return std::make_shared<sink>(ioc, c.id, c.type, fd_writer::borrow(1, 256 * 1024), std::chrono::milliseconds(200));
-    auto path = json::value_to<std::string>(c.params.at("path"));
-    if (c.params.at("mkdir").as_bool()) {
-        std::error_code ec;
-        auto parent = std::filesystem::path(path).parent_path();
-        if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-        if (ec) throw std::runtime_error("cannot create directory " + parent.string() + " for sink " + c.id + ": " + ec.message());
-    }
-    auto writer = fd_writer::open_append(path, static_cast<std::size_t>(int_param(c, "buffer_bytes")));
-    return std::make_shared<sink>(ioc, c.id, c.type, std::move(writer),
-                                  std::chrono::milliseconds(int_param(c, "flush_interval_ms")));
-}
-
-std::shared_ptr<source> make_source(net::io_context& ioc, const component_config& c) {
-    if (c.type == "file") {
-        auto path = json::value_to<std::string>(c.params.at("path"));
-        if (c.params.at("follow").as_bool() && path != "-") {
-            file_tail_config t;
-            t.pattern = path;
-            t.start_at_end = c.params.at("start_at").as_string() == "end";
-            t.max_line_bytes = static_cast<std::size_t>(int_param(c, "max_line_bytes"));
-            t.poll_interval = std::chrono::milliseconds(int_param(c, "poll_interval_ms"));
-            return std::make_shared<file_tail_source>(ioc, c.id, t);
-        }
-        return std::make_shared<file_source>(ioc, c.id, json::value_to<std::string>(c.params.at("path")),
-                                             static_cast<std::size_t>(int_param(c, "max_line_bytes")),
-                                             static_cast<std::size_t>(int_param(c, "read_chunk_bytes")));
-    }
-    tcp::endpoint listen;
-    try {
-        listen = parse_endpoint(json::value_to<std::string>(c.params.at("listen")));
-    } catch (const std::invalid_argument& e) {
-        problems found;
-        found.add(c.path + ".listen", e.what());
-        throw config_error(std::move(found));
-    }
-    auto max_line = static_cast<std::size_t>(int_param(c, "max_line_bytes"));
-    if (c.type == "tcp") {
-        tcp_source_config t;
-        t.listen = listen;
-        t.max_line_bytes = max_line;
-        t.max_connections = static_cast<std::size_t>(int_param(c, "max_connections"));
-        t.idle_timeout = std::chrono::milliseconds(int_param(c, "idle_timeout_ms"));
-        t.shutdown_timeout = std::chrono::milliseconds(int_param(c, "shutdown_timeout_ms"));
-        return std::make_shared<tcp_source>(ioc, c.id, t);
-    }
-    udp_source_config u;
-    u.listen = udp::endpoint(listen.address(), listen.port());
-    u.max_line_bytes = max_line;
-    u.receive_buffer_bytes = static_cast<int>(int_param(c, "receive_buffer_bytes"));
-    return std::make_shared<udp_source>(ioc, c.id, u);
-}
-
-}  // namespace
 
 pipeline::pipeline(net::io_context& ioc, pipeline_config cfg) : cfg_(std::move(cfg)) {
     problems found;
@@ -127,7 +73,7 @@ pipeline::pipeline(net::io_context& ioc, pipeline_config cfg) : cfg_(std::move(c
     }
     std::map<std::string, batch_consumer*> consumers;
     for (const auto& c : cfg_.sinks) {
-        sinks_.push_back(make_sink(ioc, c));
+        sinks_.push_back(find_sink_type(c.type)->create(ioc, c));
         sinks_.back()->set_observers(traces_.get(), errors_.get());
         consumers[c.id] = sinks_.back().get();
     }
@@ -153,7 +99,7 @@ pipeline::pipeline(net::io_context& ioc, pipeline_config cfg) : cfg_(std::move(c
         consumers[n.id()] = stages_.back().get();
     }
     for (const auto& c : cfg_.sources) {
-        sources_.push_back(make_source(ioc, c));
+        sources_.push_back(find_source_type(c.type)->create(ioc, c));
         sources_.back()->set_running(true);
         sources_.back()->set_sampler(sampler_);  // bound and listening (or open) from here on
     }

@@ -6,7 +6,6 @@
 #include <memory>
 #include <vector>
 
-#include "sightline/core/config.hpp"
 #include "sightline/core/net.hpp"
 #include "sightline/core/tag_table.hpp"
 #include "sightline/ingest/source.hpp"
@@ -15,6 +14,7 @@
 #include "sightline/observe/trace_sampler.hpp"
 #include "sightline/observe/trace_store.hpp"
 #include "sightline/pipeline/graph.hpp"
+#include "sightline/pipeline/pipeline_config.hpp"
 #include "sightline/pipeline/stage.hpp"
 #include "sightline/processors/registry.hpp"
 #include "sightline/sinks/sink.hpp"
@@ -26,7 +26,8 @@ namespace sightline {
 std::map<std::string, std::unique_ptr<processor>> make_processors(const pipeline_graph& g, tag_table& tags,
                                                                  problems& found);
 
-/// Everything a configuration needs checked before it can run: the graph and every
+/// Everything a configuration needs checked before it can run, beyond the schema: each
+/// source's and sink's own checks (addresses, ports), http.listen, the graph and every
 /// processor's parameters. Empty result means valid.
 problems validate(const pipeline_config& cfg);
 

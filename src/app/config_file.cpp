@@ -1,4 +1,4 @@
-#include "sightline/core/config.hpp"
+#include "sightline/app/config_file.hpp"
 
 #include <algorithm>
 #include <boost/json/stream_parser.hpp>
@@ -8,10 +8,8 @@
 #include <map>
 #include <sstream>
 
+#include "sightline/app/component_registry.hpp"
 #include "sightline/core/param_schema.hpp"
-#include "sightline/ingest/source_types.hpp"
-#include "sightline/processors/registry.hpp"
-#include "sightline/sinks/sink_types.hpp"
 
 namespace sightline {
 
@@ -19,57 +17,63 @@ namespace json = boost::json;
 
 namespace {
 
+// Each section's defaults are its struct's (core/config.hpp), written once there.
 const std::vector<param_spec>& http_params() {
+    const http_config d;
     static const std::vector<param_spec> p = {
-        {.name = "enabled", .type = param_type::boolean, .default_value = true, .doc = "Serve the HTTP API and dashboard."},
-        {.name = "listen", .type = param_type::string, .default_value = "127.0.0.1:8000", .doc = "HOST:PORT of the HTTP server."},
-        {.name = "token", .type = param_type::string, .default_value = "", .doc = "Bearer token required by the API (empty: none)."},
+        {.name = "enabled", .type = param_type::boolean, .default_value = d.enabled, .doc = "Serve the HTTP API and dashboard."},
+        {.name = "listen", .type = param_type::string, .default_value = json::string(d.listen), .doc = "HOST:PORT of the HTTP server."},
+        {.name = "token", .type = param_type::string, .default_value = json::string(d.token), .doc = "Bearer token required by the API (empty: none)."},
         {.name = "allowed_origins", .type = param_type::string_list, .default_value = json::array(),
          .doc = "Origins allowed to open the WebSocket (empty: same origin)."},
-        {.name = "push_interval_ms", .type = param_type::integer, .default_value = 1000,
+        {.name = "push_interval_ms", .type = param_type::integer, .default_value = d.push_interval_ms,
          .doc = "Period of stats snapshots and pushes.", .min = 100, .max = max_duration_ms},
-        {.name = "ws_max_behind_ms", .type = param_type::integer, .default_value = 10000,
+        {.name = "ws_max_behind_ms", .type = param_type::integer, .default_value = d.ws_max_behind_ms,
          .doc = "A WebSocket client with a full queue that took no frame for this long is closed.", .min = 100, .max = max_duration_ms},
-        {.name = "request_timeout_ms", .type = param_type::integer, .default_value = 10000,
+        {.name = "request_timeout_ms", .type = param_type::integer, .default_value = d.request_timeout_ms,
          .doc = "A request must be complete this long after its first byte (slow senders are cut off).", .min = 100, .max = max_duration_ms},
-        {.name = "keep_alive_timeout_ms", .type = param_type::integer, .default_value = 30000,
+        {.name = "keep_alive_timeout_ms", .type = param_type::integer, .default_value = d.keep_alive_timeout_ms,
          .doc = "An idle keep-alive connection is closed after this long.", .min = 100, .max = max_duration_ms},
-        {.name = "max_connections", .type = param_type::integer, .default_value = 1024,
+        {.name = "max_connections", .type = param_type::integer, .default_value = d.max_connections,
          .doc = "Concurrent HTTP and WebSocket connections; beyond this a client gets 503 and is closed.", .min = 1}};
     return p;
 }
 
 const std::vector<param_spec>& health_params() {
+    const health_thresholds d;
     static const std::vector<param_spec> p = {
-        {.name = "stage_error_ratio", .type = param_type::number, .default_value = 0.0,
+        {.name = "stage_error_ratio", .type = param_type::number, .default_value = d.stage_error_ratio,
          .doc = "A stage is degraded when more than this share of its lines failed in the last tick.", .min = 0, .max = 1},
-        {.name = "queue_fill", .type = param_type::number, .default_value = 1.0,
+        {.name = "queue_fill", .type = param_type::number, .default_value = d.queue_fill,
          .doc = "A stage is degraded when its input hand-off is at least this full.", .min = 0, .max = 1},
-        {.name = "source_dropped_lines", .type = param_type::number, .default_value = 0.0,
+        {.name = "source_dropped_lines", .type = param_type::number, .default_value = d.source_dropped_lines,
          .doc = "A source is degraded when it dropped more lines than this in the last tick.", .min = 0}};
     return p;
 }
 
 const std::vector<param_spec>& trace_params() {
+    const trace_config d;
     static const std::vector<param_spec> p = {
-        {.name = "enabled", .type = param_type::boolean, .default_value = false, .doc = "Trace lines through the pipeline."},
-        {.name = "sample", .type = param_type::number, .default_value = 1.0, .doc = "Share of lines traced, in (0, 1].",
+        {.name = "enabled", .type = param_type::boolean, .default_value = d.enabled, .doc = "Trace lines through the pipeline."},
+        {.name = "sample", .type = param_type::number, .default_value = d.sample, .doc = "Share of lines traced, in (0, 1].",
          .min = 1e-9, .max = 1.0},
-        {.name = "capacity", .type = param_type::integer, .default_value = 1000, .doc = "Finished traces kept.", .min = 1}};
+        {.name = "capacity", .type = param_type::integer, .default_value = d.capacity, .doc = "Finished traces kept.", .min = 1}};
     return p;
 }
 
 const std::vector<param_spec>& errors_params() {
+    const pipeline_config d;
     static const std::vector<param_spec> p = {
-        {.name = "capacity", .type = param_type::integer, .default_value = 1000, .doc = "Error records kept.", .min = 1}};
+        {.name = "capacity", .type = param_type::integer, .default_value = d.errors_capacity, .doc = "Error records kept.", .min = 1}};
     return p;
 }
 
 const std::vector<param_spec>& log_params() {
+    const log_config d;
     static const std::vector<param_spec> p = {
-        {.name = "level", .type = param_type::string, .default_value = "info", .doc = "Lowest level logged.",
+        {.name = "level", .type = param_type::string, .default_value = json::string(d.level), .doc = "Lowest level logged.",
          .choices = {"trace", "debug", "info", "warn", "error"}},
-        {.name = "format", .type = param_type::string, .default_value = "", .doc = "text or json (default: text on a terminal).",
+        {.name = "format", .type = param_type::string, .default_value = json::string(d.format), .doc = "text or json (default: text on a terminal).",
          .choices = {"", "text", "json"}}};
     return p;
 }
@@ -81,20 +85,22 @@ const std::vector<param_spec>& dead_letter_params() {
 }
 
 const std::vector<param_spec>& retry_params() {
+    const retry_policy d;
     static const std::vector<param_spec> p = {
-        {.name = "max_attempts", .type = param_type::integer, .default_value = 3,
+        {.name = "max_attempts", .type = param_type::integer, .default_value = d.max_attempts,
          .doc = "Attempts in all, the first included.", .min = 1, .max = 100},
-        {.name = "backoff_ms", .type = param_type::integer, .default_value = 100,
+        {.name = "backoff_ms", .type = param_type::integer, .default_value = d.backoff_ms,
          .doc = "Wait before the first retry; doubles each time.", .min = 0, .max = 600000}};
     return p;
 }
 
 const std::vector<param_spec>& circuit_params() {
+    const circuit_policy d;
     static const std::vector<param_spec> p = {
-        {.name = "failure_threshold", .type = param_type::integer, .default_value = 10,
+        {.name = "failure_threshold", .type = param_type::integer, .default_value = d.failure_threshold,
          .doc = "Failures within the window that open the circuit.", .min = 1},
-        {.name = "window_ms", .type = param_type::integer, .default_value = 10000, .doc = "The window.", .min = 1, .max = max_duration_ms},
-        {.name = "cooldown_ms", .type = param_type::integer, .default_value = 5000,
+        {.name = "window_ms", .type = param_type::integer, .default_value = d.window_ms, .doc = "The window.", .min = 1, .max = max_duration_ms},
+        {.name = "cooldown_ms", .type = param_type::integer, .default_value = d.cooldown_ms,
          .doc = "How long the circuit stays open before a probe.", .min = 1, .max = max_duration_ms}};
     return p;
 }
@@ -102,16 +108,6 @@ const std::vector<param_spec>& circuit_params() {
 const std::vector<param_spec>* find_schema(std::string_view kind, std::string_view type) {
     const auto* s = find_component_schema(kind, type);
     return s ? &s->params : nullptr;
-}
-
-std::string type_names(std::string_view kind) {
-    std::string s;
-    auto add = [&](const std::string& t) { s += (s.empty() ? "" : ", ") + t; };
-    if (kind == "processor")
-        for (const auto& d : processor_types()) add(d.schema.type);
-    else
-        for (const auto& t : (kind == "source" ? source_types() : sink_types())) add(t.type);
-    return s;
 }
 
 /// Line and column (1-based) of byte `offset` in `text`.
@@ -181,7 +177,7 @@ void parse_components(const json::object& root, std::string_view key, std::strin
         const auto* schema = find_schema(kind, c.type);
         if (!schema) {
             found.add(path_join(path, "type"),
-                      "unknown " + kind + " type \"" + c.type + "\" (known: " + type_names(kind) + ")");
+                      "unknown " + kind + " type \"" + c.type + "\" (known: " + component_type_names(kind) + ")");
             c.valid = false;
             out.push_back(std::move(c));
             continue;
@@ -286,16 +282,6 @@ void parse_section(const json::object& root, std::string_view key, const std::ve
 
 }  // namespace
 
-const component_schema* find_component_schema(std::string_view kind, std::string_view type) {
-    if (kind == "processor") {
-        auto* d = find_processor_type(type);
-        return d ? &d->schema : nullptr;
-    }
-    const auto& list = kind == "source" ? source_types() : sink_types();
-    auto it = std::find_if(list.begin(), list.end(), [&](const auto& s) { return s.type == type; });
-    return it == list.end() ? nullptr : &*it;
-}
-
 pipeline_config parse_config(std::string_view text, problems& found) {
     pipeline_config cfg;
     auto root_value = parse_json(text, found);
@@ -324,6 +310,7 @@ pipeline_config parse_config(std::string_view text, problems& found) {
     parse_section(root, "http", http_params(), found, [&](const json::object& o) {
         cfg.http.enabled = o.at("enabled").as_bool();
         cfg.http.listen = value_to<std::string>(o.at("listen"));
+
         cfg.http.token = value_to<std::string>(o.at("token"));
         cfg.http.allowed_origins = value_to<std::vector<std::string>>(o.at("allowed_origins"));
         cfg.http.push_interval_ms = o.at("push_interval_ms").to_number<std::int64_t>();

@@ -1,4 +1,7 @@
-#include "sightline/core/config.hpp"
+#include "sightline/app/config_file.hpp"
+
+#include "sightline/app/component_registry.hpp"
+#include "sightline/app/pipeline.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
@@ -396,6 +399,23 @@ BOOST_AUTO_TEST_CASE(make_component_fills_defaults_and_names_the_command_line) {
     BOOST_CHECK_THROW(sightline::make_component("processor", "nope", "n", {}), std::logic_error);
     BOOST_TEST(sightline::find_component_schema("source", "udp") != nullptr);
     BOOST_TEST(sightline::find_component_schema("sink", "tcp") == nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(addresses_are_checked_before_anything_runs) {
+    problems found;
+    auto cfg = sightline::parse_config(R"({"sources": [{"type": "tcp", "id": "t", "listen": "1.2.3.4:99999"},
+                                                     {"type": "udp", "id": "u", "listen": "[::1]:5140"},
+                                                     {"type": "file", "id": "f", "path": ""}],
+                                          "processors": [{"type": "tagger"}],
+                                          "sinks": [{"type": "file", "id": "o", "path": ""}],
+                                          "http": {"listen": "localhost"}})",
+                                       found);
+    BOOST_TEST_REQUIRE(found.empty());  // each is schema-valid
+    auto problems_found = sightline::validate(cfg);
+    const strings expected = {R"(sources[0].listen: address "1.2.3.4:99999": port above 65535)",
+                              R"(sources[2].path: must not be empty)", R"(sinks[0].path: must not be empty)",
+                              R"(http.listen: address "localhost" is not HOST:PORT)"};
+    BOOST_TEST(problems_found.items() == expected, boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
