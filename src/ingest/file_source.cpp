@@ -87,12 +87,7 @@ net::awaitable<void> file_source::run() {
     auto truncated_before = splitter_.truncated();
     splitter_.finish(last);
     metrics.truncated.add(splitter_.truncated() - truncated_before);
-    if (!last.empty()) {
-        metrics.lines.add(last.size());
-        co_await deliver(std::move(last));
-    }
-    co_await end_all(targets_);
-    if (on_done_) on_done_();
+    co_await end_stream(std::move(last));
 }
 
 source_descriptor file_source_descriptor() {

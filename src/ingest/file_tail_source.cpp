@@ -81,16 +81,9 @@ net::awaitable<void> file_tail_source::run() {
         }
     }
     // Shutdown: the unfinished last line of each file is still a line.
-    for (auto& [path, file] : files_) {
-        line_batch last;
-        file->finish(last);
-        if (!last.empty()) {
-            metrics.lines.add(last.size());
-            co_await deliver(std::move(last));
-        }
-    }
-    co_await end_all(targets_);
-    if (on_done_) on_done_();
+    line_batch last;
+    for (auto& [path, file] : files_) file->finish(last);
+    co_await end_stream(std::move(last));
 }
 
 }  // namespace sightline

@@ -27,6 +27,15 @@ double source::paused_ms_total() const {
     return static_cast<double>(total) / 1e6;
 }
 
+net::awaitable<void> source::end_stream(line_batch last) {
+    if (!last.empty()) {
+        metrics.lines.add(last.size());
+        co_await deliver(std::move(last));
+    }
+    co_await end_all(targets_);
+    if (on_done_) on_done_();
+}
+
 net::awaitable<void> source::deliver(line_batch batch) {
     sample(batch);
     bool full = false;

@@ -173,12 +173,8 @@ void tcp_source::maybe_finish() {
         if (finished_ || accepting_ || active_ > 0) return;
         finished_ = true;
     }
-    net::co_spawn(strand_, [self = shared_from_this()] { return self->finish(); }, log_exit("ingest.tcp", id()));
-}
-
-net::awaitable<void> tcp_source::finish() {
-    co_await end_all(targets_);
-    if (on_done_) on_done_();
+    // Each connection delivered its own unfinished last line when it closed.
+    net::co_spawn(strand_, [self = shared_from_this()] { return self->end_stream(); }, log_exit("ingest.tcp", id()));
 }
 
 source_descriptor tcp_source_descriptor() {

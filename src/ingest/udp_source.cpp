@@ -104,8 +104,7 @@ net::awaitable<void> udp_source::run() {
         // at 10 000 lines/s while that buffer stood empty.
         co_await deliver(std::move(batch));
     }
-    co_await end_all(targets_);
-    if (on_done_) on_done_();
+    co_await end_stream();
 }
 
 void udp_source::add_stats(source_stats& s) const {

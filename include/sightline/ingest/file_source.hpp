@@ -35,7 +35,6 @@ private:
     line_splitter splitter_;
     std::size_t chunk_bytes_;
     std::atomic<bool> stop_requested_{false};
-    std::function<void()> on_done_;
 };
 
 }  // namespace sightline

@@ -47,7 +47,6 @@ private:
     std::atomic<std::uint64_t> rotations_{0};
     std::atomic<std::uint64_t> file_truncations_{0};
     std::atomic<std::uint64_t> files_followed_{0};
-    std::function<void()> on_done_;
 };
 
 }  // namespace sightline

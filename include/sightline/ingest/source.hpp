@@ -58,6 +58,10 @@ protected:
     /// wait logs `paused`; the last one to get through logs `resumed`, with how long.
     net::awaitable<void> deliver(line_batch batch);
 
+    /// The end of every source's reading, written once: delivers `last` (the unfinished
+    /// last lines, if any), sends end-of-stream to every target and runs on_done_.
+    net::awaitable<void> end_stream(line_batch last = {});
+
     /// Marks the sampled lines of a batch about to leave this source.
     void sample(line_batch& batch) const {
         if (sampler_) sampler_->mark(batch, id_);
@@ -65,6 +69,8 @@ protected:
 
     std::vector<batch_consumer*> targets_;
     std::shared_ptr<const trace_sampler> sampler_;
+    /// What start() was given: run once the stream has ended (end_stream).
+    std::function<void()> on_done_;
 
 private:
     std::string id_;

@@ -48,15 +48,12 @@ private:
     /// Called whenever the accept loop or a connection ends; sends end-of-stream once
     /// the listener is closed and the last connection is gone.
     void maybe_finish();
-    /// Sends end-of-stream downstream, then reports done.
-    net::awaitable<void> finish();
 
     net::io_context& ioc_;
     net::strand<net::io_context::executor_type> strand_;
     tcp_source_config cfg_;
     tcp::acceptor acceptor_;
     tcp::endpoint local_;
-    std::function<void()> on_done_;
 
     std::mutex mutex_;  // guards the connection list and the end-of-stream decision
     std::list<std::weak_ptr<tcp::socket>> open_;

@@ -51,7 +51,6 @@ private:
     udp::endpoint local_;
     line_splitter splitter_;
     std::vector<char> storage_;  // recvmmsg buffers, used only on strand_
-    std::function<void()> on_done_;
     std::atomic<std::uint64_t> kernel_dropped_{0};
     std::atomic<std::uint64_t> datagrams_{0};
 };
