@@ -2,6 +2,7 @@
 
 #include "sightline/app/component_registry.hpp"
 #include "sightline/app/pipeline.hpp"
+#include "../support/test_support.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
@@ -42,27 +43,7 @@ strings ids_of(const List& list) {
     return ids;
 }
 
-/// A fresh directory under /tmp, removed with everything in it at scope exit.
-struct temp_dir {
-    std::filesystem::path path;
-    temp_dir() {
-        char tmpl[] = "/tmp/sightline_config_test_XXXXXX";
-        if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
-        path = tmpl;
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-
-    std::string write(const std::string& name, const std::string& content) const {
-        auto p = path / name;
-        std::ofstream(p, std::ios::binary) << content;
-        return p.string();
-    }
-};
+using sightline::test::temp_dir;
 
 }  // namespace
 

@@ -12,6 +12,7 @@
 #include "sightline/app/pipeline.hpp"
 
 #include "sightline/observe/stats_json.hpp"
+#include "../support/test_support.hpp"
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
@@ -19,23 +20,9 @@ using namespace sightline;
 
 namespace {
 
-/// A temp folder removed at the end of the test.
-struct temp_dir {
-    fs::path path;
-    temp_dir() {
-        std::string tmpl = (fs::temp_directory_path() / "sl-pipeline-XXXXXX").string();
-        path = ::mkdtemp(tmpl.data());
-    }
-    ~temp_dir() { fs::remove_all(path); }
-    std::string file(const std::string& name) const { return (path / name).string(); }
-};
+using sightline::test::temp_dir;
 
-std::string read_file(const std::string& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+using sightline::test::read_file;
 
 pipeline_config parse(const std::string& text) {
     problems found;

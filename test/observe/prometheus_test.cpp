@@ -1,4 +1,5 @@
 #include "sightline/observe/prometheus.hpp"
+#include "../support/test_support.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -25,21 +26,7 @@ namespace {
 
 using strings = std::vector<std::string>;
 
-/// A fresh directory under /tmp, removed with everything in it at scope exit.
-struct temp_dir {
-    fs::path path;
-    temp_dir() {
-        char tmpl[] = "/tmp/sightline_prometheus_test_XXXXXX";
-        if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
-        path = tmpl;
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-};
+using sightline::test::temp_dir;
 
 /// The stage id with every character a label value must escape.
 const std::string odd_id = "we\"ird\\id\nx";

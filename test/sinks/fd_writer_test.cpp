@@ -1,4 +1,5 @@
 #include "sightline/sinks/fd_writer.hpp"
+#include "../support/test_support.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -21,28 +22,9 @@ using sightline::line_batch;
 
 namespace {
 
-/// A fresh directory under /tmp, removed with everything in it at scope exit.
-struct temp_dir {
-    std::filesystem::path path;
-    temp_dir() {
-        char tmpl[] = "/tmp/sightline_fd_writer_test_XXXXXX";
-        if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
-        path = tmpl;
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
+using sightline::test::temp_dir;
 
-    std::string file(const std::string& name) const { return (path / name).string(); }
-};
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
+using sightline::test::read_file;
 
 line_batch make_batch(const std::vector<std::string>& lines) {
     line_batch b;

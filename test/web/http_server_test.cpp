@@ -25,6 +25,7 @@
 
 #include "sightline/core/log.hpp"
 #include "sightline/web/broadcaster.hpp"
+#include "../support/test_support.hpp"
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
@@ -53,21 +54,7 @@ using headers = std::vector<std::pair<std::string, std::string>>;
 /// Every client operation ends within this (the stream's expiry); run_for adds a second as watchdog.
 constexpr auto op_limit = std::chrono::milliseconds(3000);
 
-/// A fresh directory under /tmp, removed with everything in it at scope exit.
-struct temp_dir {
-    fs::path path;
-    temp_dir() {
-        char tmpl[] = "/tmp/sightline_http_server_test_XXXXXX";
-        if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
-        path = tmpl;
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-};
+using sightline::test::temp_dir;
 
 const std::string index_html = "<!doctype html><title>Sightline</title><h1>dashboard</h1>\n";
 const std::string stats_bytes =

@@ -1,6 +1,7 @@
 #include "sightline/web/router.hpp"
 
 #include "sightline/observe/stats_json.hpp"
+#include "../support/test_support.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -32,21 +33,7 @@ namespace {
 using headers = std::vector<std::pair<http::field, std::string>>;
 using query_map = std::map<std::string, std::string>;
 
-/// A fresh directory under /tmp, removed with everything in it at scope exit.
-struct temp_dir {
-    fs::path path;
-    temp_dir() {
-        char tmpl[] = "/tmp/sightline_router_test_XXXXXX";
-        if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
-        path = tmpl;
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-};
+using sightline::test::temp_dir;
 
 const std::string index_html = "<!doctype html><title>Sightline</title><h1>dashboard</h1>\n";
 const std::string stats_bytes =
