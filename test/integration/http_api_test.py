@@ -94,10 +94,15 @@ def rates_utilization_and_bottleneck_are_reported():
         st = svc.stats()
         for sid in ("tagger", "router"):
             p = st["processors"][sid]
-            for k in ("lines_per_second", "lines_per_second_1m", "utilization", "queue_fill", "latency_us"):
+            for k in ("lines_per_second", "lines_per_second_1m", "utilization", "utilization_1m", "queue_fill",
+                      "queue_fill_1m", "latency_us"):
                 assert k in p, (sid, k)
             assert 0 <= p["utilization"] <= 1 and 0 <= p["queue_fill"] <= 1
-        assert st["system"]["bottleneck_stage"] in ("tagger", "router")
+            assert 0 <= p["utilization_1m"] <= 1 and 0 <= p["queue_fill_1m"] <= 1
+        # The last tick may already be idle (no bottleneck then); the last minute is not.
+        assert st["system"]["bottleneck_stage"] in ("tagger", "router", None), st["system"]
+        assert st["system"]["bottleneck_stage_1m"] in ("tagger", "router"), st["system"]
+        assert max(st["processors"][sid]["utilization_1m"] for sid in ("tagger", "router")) > 0
         assert st["system"]["rss_bytes"] > 0 and st["system"]["websocket_clients"] == 0
     finally:
         svc.kill()
