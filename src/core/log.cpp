@@ -1,5 +1,6 @@
 #include "sightline/core/log.hpp"
 #include "sightline/core/time_format.hpp"
+#include "sightline/core/utf8.hpp"
 
 #include <boost/core/null_deleter.hpp>
 #include <boost/json/serialize.hpp>
@@ -110,6 +111,26 @@ void format_text(bl::record_view const& rec, bl::formatting_ostream& strm) {
     strm << line;
 }
 
+/// `v` with every string made valid UTF-8 (a field may carry bytes of a line); JSON
+/// log lines must be UTF-8 whatever the lines hold.
+boost::json::value utf8_only(boost::json::value const& v) {
+    if (auto const* s = v.if_string()) {
+        if (is_valid_utf8(*s)) return v;
+        return boost::json::value(valid_utf8(*s));
+    }
+    if (auto const* o = v.if_object()) {
+        boost::json::object out;
+        for (auto const& kv : *o) out.emplace(kv.key(), utf8_only(kv.value()));
+        return out;
+    }
+    if (auto const* a = v.if_array()) {
+        boost::json::array out;
+        for (auto const& e : *a) out.push_back(utf8_only(e));
+        return out;
+    }
+    return v;
+}
+
 void format_json(bl::record_view const& rec, bl::formatting_ostream& strm) {
     auto fields = rec[fields_attr];
     boost::json::object out;
@@ -127,9 +148,9 @@ void format_json(bl::record_view const& rec, bl::formatting_ostream& strm) {
             if (out.contains(kv.key())) {
                 std::string renamed = "field.";
                 renamed += std::string_view(kv.key());
-                out.emplace(renamed, kv.value());
+                out.emplace(renamed, utf8_only(kv.value()));
             } else {
-                out.emplace(kv.key(), kv.value());
+                out.emplace(kv.key(), utf8_only(kv.value()));
             }
         }
     }

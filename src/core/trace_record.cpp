@@ -39,18 +39,18 @@ json::object trace_record::to_json() const {
                        {"timestamp_unix_us", s.unix_us},
                        {"duration_us", s.duration_us}};
         if (!s.tag.empty()) o["tag"] = s.tag;
-        if (s.detail) o["detail"] = detail_of(s);
+        if (s.detail) o["detail"] = valid_utf8(detail_of(s));
         steps.emplace_back(std::move(o));
         route.emplace_back(s.status == "route" ? s.tag : s.processor);
     }
     json::object o{{"line_id", std::to_string(line_id)},
                    {"source", source},
-                   {"original_content", original_content()},
+                   {"original_content", valid_utf8(original_content())},  // JSON must be UTF-8; the line need not be
                    {"original_cut", original_cut},
                    {"path", std::move(steps)},
                    {"route", std::move(route)},
                    {"outcome", outcome}};
-    if (!outcome_detail.empty()) o["outcome_detail"] = outcome_detail;
+    if (!outcome_detail.empty()) o["outcome_detail"] = valid_utf8(outcome_detail);
     return o;
 }
 

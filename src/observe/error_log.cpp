@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "sightline/core/time_format.hpp"
+#include "sightline/core/utf8.hpp"
 
 namespace sightline {
 
@@ -16,7 +17,7 @@ error_record error_record::make(std::string processor, std::string message, std:
     r.error_type = std::move(error_type);
     r.line_id = line_id;
     r.line_cut = line.size() > max_line;
-    r.line = std::string(line.substr(0, max_line));
+    r.line = std::string(line.substr(0, utf8_prefix(line, max_line)));  // never inside a character
     return r;
 }
 
@@ -24,9 +25,9 @@ boost::json::object error_record::to_json() const {
     boost::json::object o{
         {"timestamp", format_rfc3339(std::chrono::system_clock::time_point(std::chrono::microseconds(unix_us)))},
         {"processor", processor},
-        {"message", message},
+        {"message", valid_utf8(message)},
         {"error_type", error_type},
-        {"line", line},
+        {"line", valid_utf8(line)},  // JSON must be UTF-8; the line need not be
         {"line_cut", line_cut}};
     if (line_id)
         o["line_id"] = std::to_string(line_id);

@@ -238,4 +238,71 @@ def traces_and_errors_are_pushed_and_subscriptions_filter():
         svc.kill()
 
 
+def strict_json(raw):
+    """JSON from bytes that must be valid UTF-8 (strict: no surrogates, no stray bytes)."""
+    return json.loads(raw.decode("utf-8"))
+
+
+@cases.run
+def lines_of_any_bytes_leave_every_json_surface_valid_utf8():
+    """A line with invalid UTF-8 and a non-ASCII line longer than the 1 KiB cut, traced
+    and failed on purpose: /trace, /errors, the WebSocket hello and pushes and the dead
+    letter stay valid UTF-8, cut on character boundaries, and the dead letter keeps the
+    exact bytes of the invalid line in line_base64. The raw sink keeps them untouched."""
+    import base64
+    tport = free_port()
+    cfg = routed(tport, extra_procs=[{"type": "fault", "id": "fault", "pattern": "FAIL"}])
+    svc = Service(EXE, cfg, args=("--trace",))
+    invalid = b"FAIL \xff\xfe bytes \xc3"
+    long_ok = "INFO " + "\u20ac" * 700  # 2 105 bytes, a 3-byte character at the cut
+    long_fail = ("FAIL " + "\u00e9" * 600).encode()
+    try:
+        svc.wait_http()
+        ws = WebSocket(svc.hport)
+        hello = ws.recv()
+        assert hello["type"] == "hello"
+        s = socket.create_connection(("127.0.0.1", tport))
+        s.sendall(invalid + b"\n" + long_ok.encode() + b"\n" + long_fail + b"\n" + b"INFO \xff plain\n")
+        s.close()
+        assert wait_until(lambda: svc.stats()["system"]["traces_recorded"] == 4, 10), svc.stats()["system"]
+        _, _, body = http(svc.hport, "/trace")
+        traces = strict_json(body)
+        assert len(traces) == 4, traces
+        contents = sorted(t["original_content"] for t in traces)
+        long_content = [c for c in contents if c.startswith("INFO \u20ac")][0]
+        assert long_content == long_ok[:5 + (1024 - 5) // 3], len(long_content.encode())  # whole characters
+        assert "FAIL \ufffd\ufffd bytes \ufffd" in contents, contents
+        _, _, body = http(svc.hport, "/errors")
+        errors = strict_json(body)
+        assert sorted(e["line"] for e in errors) == sorted(["FAIL \ufffd\ufffd bytes \ufffd",
+                                                            "FAIL " + "\u00e9" * 509]), errors
+        # Pushes and a new client's hello carry the same records, valid too.
+        seen = set()
+        deadline = time.time() + 10
+        while len(seen) < 4 and time.time() < deadline:
+            m = ws.recv()
+            if m["type"] == "trace":
+                seen.update(t["line_id"] for t in m["traces"])
+        assert len(seen) == 4, seen
+        ws.close()
+        again = WebSocket(svc.hport)
+        hello = again.recv()
+        assert len(hello["traces"]) == 4 and len(hello["errors"]) == 2, (len(hello["traces"]), len(hello["errors"]))
+        again.close()
+        stop = svc.stop()
+        assert stop == 0, (stop, svc.stderr())
+        with open(svc.path("dead.jsonl"), "rb") as f:
+            dead = [strict_json(l) for l in f.read().splitlines()]
+        by_line = {d["line"]: d for d in dead}
+        bad = by_line["FAIL \ufffd\ufffd bytes \ufffd"]
+        assert base64.b64decode(bad["line_base64"]) == invalid, bad
+        good = by_line["FAIL " + "\u00e9" * 600]
+        assert "line_base64" not in good, good  # valid UTF-8, kept whole
+        with open(svc.path("rest.log"), "rb") as f:
+            rest = f.read()
+        assert rest == long_ok.encode() + b"\n" + b"INFO \xff plain\n", rest[:80]  # raw sinks: bytes untouched
+    finally:
+        svc.kill()
+
+
 sys.exit(cases.finish())

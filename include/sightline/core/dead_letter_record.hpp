@@ -7,7 +7,9 @@
 namespace sightline {
 
 /// One line of the dead-letter file (README "Dead letter"), for a line that failed at a
-/// stage or at a sink: {"timestamp","stage","error_type","error","line","line_id"?}.
+/// stage or at a sink: {"timestamp","stage","error_type","error","line","line_id"?}. A
+/// line that is not valid UTF-8 has its invalid sequences replaced (U+FFFD) in "line"
+/// and its exact bytes in "line_base64".
 std::string dead_letter_record(std::string_view timestamp, std::string_view stage, std::string_view error_type,
                                std::string_view error, std::string_view line, std::optional<std::uint64_t> line_id);
 

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sightline/core/utf8.hpp"
+
 namespace sightline {
 
 /// One step of a traced line's path (DESIGN.md §2 statuses: received, emit, drop,
@@ -59,7 +61,7 @@ struct trace_record {
     /// Keeps `text` as the original content, cut at max_content (original_cut says so).
     void set_original(std::string_view text) {
         original_cut = text.size() > max_content;
-        text = text.substr(0, max_content);
+        text = text.substr(0, utf8_prefix(text, max_content));  // never inside a character
         content_.assign(text.begin(), text.end());
     }
     std::string_view original_content() const { return {content_.data(), content_.size()}; }
