@@ -192,6 +192,7 @@ std::unique_ptr<web_front> start_web(net::io_context& ioc, pipeline& p) {
     ctx.push_interval = std::chrono::milliseconds(http_cfg.push_interval_ms);
     ctx.token = http_cfg.token;
     ctx.allowed_origins = http_cfg.allowed_origins;
+    ctx.allowed_hosts = http_cfg.allowed_hosts;
     ctx.ready = [&p] { return p.running(); };
     ctx.traces = p.traces();
     ctx.errors = p.errors();

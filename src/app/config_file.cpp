@@ -26,6 +26,8 @@ const std::vector<param_spec>& http_params() {
         {.name = "token", .type = param_type::string, .default_value = json::string(d.token), .doc = "Bearer token required by the API (empty: none)."},
         {.name = "allowed_origins", .type = param_type::string_list, .default_value = json::array(),
          .doc = "Origins allowed to open the WebSocket (empty: same origin)."},
+        {.name = "allowed_hosts", .type = param_type::string_list, .default_value = json::array(),
+         .doc = "Host names requests may carry besides IP addresses and localhost (\".example.com\": and its subdomains)."},
         {.name = "push_interval_ms", .type = param_type::integer, .default_value = d.push_interval_ms,
          .doc = "Period of stats snapshots and pushes.", .min = 100, .max = max_duration_ms},
         {.name = "ws_max_behind_ms", .type = param_type::integer, .default_value = d.ws_max_behind_ms,
@@ -313,6 +315,7 @@ pipeline_config parse_config(std::string_view text, problems& found) {
 
         cfg.http.token = value_to<std::string>(o.at("token"));
         cfg.http.allowed_origins = value_to<std::vector<std::string>>(o.at("allowed_origins"));
+        cfg.http.allowed_hosts = value_to<std::vector<std::string>>(o.at("allowed_hosts"));
         cfg.http.push_interval_ms = o.at("push_interval_ms").to_number<std::int64_t>();
         cfg.http.ws_max_behind_ms = o.at("ws_max_behind_ms").to_number<std::int64_t>();
         cfg.http.request_timeout_ms = o.at("request_timeout_ms").to_number<std::int64_t>();

@@ -99,7 +99,9 @@ net::awaitable<void> http_server::session(tcp::socket socket) {
         std::string_view target = req.target();
         if (websocket::is_upgrade(req) && target.substr(0, target.find('?')) == "/ws") {
             std::optional<http_response> refusal;
-            if (!token_ok(req, ctx_))
+            if (!host_ok(req, ctx_))  // DNS rebinding
+                refusal = error_response(http::status::forbidden, "host not allowed (see http.allowed_hosts)", req.version());
+            else if (!token_ok(req, ctx_))
                 refusal = unauthorized_response(req.version());
             else if (!origin_ok(req, ctx_))  // cross-site WebSocket hijacking
                 refusal = error_response(http::status::forbidden, "origin not allowed", req.version());

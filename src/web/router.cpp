@@ -96,12 +96,57 @@ bool is_api(std::string_view path) {
 
 }  // namespace
 
+namespace {
+
+/// Compares in time that depends on the lengths only, never on where they differ, so a
+/// client cannot find the token byte by byte from response times.
+bool equal_in_constant_time(std::string_view a, std::string_view b) {
+    unsigned char diff = a.size() == b.size() ? 0 : 1;
+    for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ (b.empty() ? 0 : b[i % b.size()]));
+    return diff == 0;
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+}  // namespace
+
 bool token_ok(const http_request& req, const api_context& ctx) {
     if (ctx.token.empty()) return true;
-    if (req[http::field::authorization] == "Bearer " + ctx.token) return true;
+    std::string_view auth = req[http::field::authorization];
+    constexpr std::string_view bearer = "Bearer ";
+    if (auth.substr(0, bearer.size()) == bearer && equal_in_constant_time(auth.substr(bearer.size()), ctx.token)) return true;
     if (path_of(req.target()) != "/ws") return false;
     auto query = parse_query(req.target());
-    return query && query->count("token") && query->at("token") == ctx.token;
+    return query && query->count("token") && equal_in_constant_time(query->at("token"), ctx.token);
+}
+
+bool host_ok(const http_request& req, const api_context& ctx) {
+    std::string_view host_port = req[http::field::host];
+    if (host_port.empty()) return true;
+    std::string_view host = host_port;
+    if (host.front() == '[') {  // [v6]:port
+        auto close = host.find(']');
+        if (close == std::string_view::npos) return false;
+        host = host.substr(1, close - 1);
+    } else if (auto colon = host.rfind(':'); colon != std::string_view::npos) {
+        host = host.substr(0, colon);
+    }
+    error_code ec;
+    net::ip::make_address(std::string(host), ec);
+    if (!ec) return true;  // an address, not a name a rebinding page could control
+    auto name = lower(host);
+    if (!name.empty() && name.back() == '.') name.pop_back();  // "localhost." is localhost
+    if (name == "localhost" || (name.size() > 10 && name.ends_with(".localhost"))) return true;
+    for (const auto& allowed : ctx.allowed_hosts) {
+        auto a = lower(allowed);
+        if (a == name) return true;
+        if (!a.empty() && a.front() == '.' && (name == a.substr(1) || name.ends_with(a))) return true;
+    }
+    return false;
 }
 
 bool origin_ok(const http_request& req, const api_context& ctx) {
@@ -166,6 +211,9 @@ http_response handle_request(const http_request& req, const api_context& ctx) {
         res.set(http::field::allow, "GET, HEAD");
         return res;
     }
+    if (!host_ok(req, ctx))
+        return error_response(http::status::forbidden,
+                              "host \"" + std::string(req[http::field::host]) + "\" not allowed (see http.allowed_hosts)", v);
     if (path.substr(0, 8) == "/vendor/") return serve_vendor(req, path.substr(8), ctx);
     if (!is_api(path)) return serve_static(req, ctx);
     if (path == "/live") return make(http::status::ok, v, json_type, R"({"status":"live"})");

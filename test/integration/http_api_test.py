@@ -202,7 +202,7 @@ def keep_alive_serves_several_requests_on_one_connection():
         s = socket.create_connection(("127.0.0.1", svc.hport))
         s.settimeout(5)
         for _ in range(3):
-            s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            s.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             reply = b""
             while b"\r\n\r\n" not in reply:
                 reply += s.recv(4096)
@@ -230,7 +230,7 @@ def static_files_with_csp_etag_and_no_way_out():
         for path in ["/../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/%2E%2E%2Fetc%2Fpasswd", "//etc/passwd",
                      "/..%5cetc%5cpasswd", "/index.html%00.js"]:
             s = socket.create_connection(("127.0.0.1", svc.hport))
-            s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+            s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
             s.settimeout(5)
             reply = b""
             while True:
@@ -316,6 +316,52 @@ def live_ready_and_prometheus_process_metrics():
             assert re.search(rf"^{name}[{{ ]", text, re.M), name
         st = svc.stats()
         assert st["sinks"]["rest"]["disk_free_bytes"] > 0 and "cpu_percent" in st["system"]
+    finally:
+        svc.kill()
+
+
+@cases.run
+def host_names_other_than_addresses_localhost_and_allowed_hosts_get_403():
+    """DNS rebinding: a page on a name that resolves to 127.0.0.1 sends its own name as
+    Host. Only IP literals, localhost names and http.allowed_hosts are served, for the API,
+    the dashboard and the WebSocket alike; the others get 403 and see nothing."""
+    tport, hport = free_port(), free_port()
+    cfg = config(tport)
+    cfg["http"] = {"enabled": True, "listen": f"127.0.0.1:{hport}", "push_interval_ms": 100,
+                   "allowed_hosts": ["logs.example.com", ".corp.example"]}
+    svc = Service(EXE, cfg, http_port=hport)
+    try:
+        assert wait_until(lambda: http(hport, "/live")[0] == 200, 10)
+
+        def status(path, host, upgrade=False):
+            s = socket.create_connection(("127.0.0.1", hport), timeout=5)
+            extra = ("Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                     "Sec-WebSocket-Version: 13\r\n") if upgrade else "Connection: close\r\n"
+            s.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n{extra}\r\n".encode())
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            s.close()
+            return int(data.split(b" ")[1]), data
+
+        served = [f"127.0.0.1:{hport}", "127.0.0.1", f"[::1]:{hport}", f"localhost:{hport}", "LOCALHOST.",
+                  "app.localhost", "logs.example.com", f"Logs.Example.Com:{hport}", "corp.example", "a.b.corp.example"]
+        refused = ["evil.example", f"evil.example:{hport}", "localhost.evil.example", "example.com",
+                   "xcorp.example", "logs.example.com.evil", "[::1"]
+        for path in ("/stats", "/trace", "/", "/index.html"):
+            for host in served:
+                code, data = status(path, host)
+                assert code == 200, (path, host, data[:200])
+            for host in refused:
+                code, data = status(path, host)
+                assert code == 403, (path, host, data[:200])
+                assert b"not allowed" in data and b"processors" not in data, data
+        assert status("/ws", "evil.example", upgrade=True)[0] == 403
+        assert status("/ws", f"127.0.0.1:{hport}", upgrade=True)[0] == 101
+        assert status("/ws", "logs.example.com", upgrade=True)[0] == 101
     finally:
         svc.kill()
 

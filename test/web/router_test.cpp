@@ -422,4 +422,26 @@ BOOST_AUTO_TEST_CASE(parse_query_refuses_malformed_escapes) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(a_host_that_is_not_an_address_localhost_or_allowed_gets_403_before_anything_else) {
+    fixture f;
+    f.ctx.token = "secret";
+    auto evil = f.get("/stats", {{http::field::host, "rebind.evil.example:8000"}});
+    BOOST_TEST(evil.result_int() == 403u);
+    BOOST_TEST(error_of(evil) == "host \"rebind.evil.example:8000\" not allowed (see http.allowed_hosts)");
+    BOOST_TEST(f.get("/", {{http::field::host, "rebind.evil.example"}}).result_int() == 403u);
+    // Judged before the token: a refused host learns nothing, not even that a token is set.
+    BOOST_TEST(f.get("/stats", {{http::field::host, "localhost:8000"}}).result_int() == 401u);
+    f.ctx.allowed_hosts = {"dash.example"};
+    BOOST_TEST(f.get("/stats", {{http::field::host, "dash.example"}, {http::field::authorization, "Bearer secret"}})
+                   .result_int() == 200u);
+}
+
+BOOST_AUTO_TEST_CASE(the_token_must_match_exactly) {
+    fixture f;
+    f.ctx.token = "secret";
+    for (std::string bad : {"Bearer secre", "Bearer secrets", "Bearer Secret", "Bearer ", "secret", "Basic secret"})
+        BOOST_TEST(f.get("/stats", {{http::field::authorization, bad}}).result_int() == 401u, bad);
+    BOOST_TEST(f.get("/stats", {{http::field::authorization, "Bearer secret"}}).result_int() == 200u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -52,6 +52,8 @@ struct http_config {
     std::string listen = "127.0.0.1:8000";
     std::string token;
     std::vector<std::string> allowed_origins;
+    /// Host names requests may name besides IP addresses and localhost (DNS rebinding).
+    std::vector<std::string> allowed_hosts;
     std::int64_t push_interval_ms = 1000;
     /// A WebSocket client with a full queue that took no frame for this long is closed.
     std::int64_t ws_max_behind_ms = 10000;

@@ -34,12 +34,20 @@ struct api_context {
     std::string token;
     /// Origins allowed to open /ws besides the server's own.
     std::vector<std::string> allowed_origins;
+    /// Host names (besides IP literals and localhost names) requests may name in `Host`:
+    /// "logs.example.com", or ".example.com" for it and every subdomain.
+    std::vector<std::string> allowed_hosts;
     /// True once the pipeline runs (for /ready).
     std::function<bool()> ready;
     /// Finished traces (null: tracing off) and error records (null: none kept).
     const trace_store* traces = nullptr;
     const error_log* errors = nullptr;
 };
+
+/// True when `req`'s Host header may be served: absent (not a browser), an IP literal
+/// (v4 or [v6]), `localhost` or a name under `.localhost`, or one of allowed_hosts;
+/// any port. Anything else may be a DNS-rebinding page and gets 403.
+bool host_ok(const http_request& req, const api_context& ctx);
 
 /// True when `req` carries the token (Authorization: Bearer, or ?token= for /ws).
 bool token_ok(const http_request& req, const api_context& ctx);
