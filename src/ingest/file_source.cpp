@@ -41,6 +41,14 @@ file_source::~file_source() {
     if (fd_ >= 0) ::close(fd_);
 }
 
+void file_source::stop() {
+    stop_requested_ = true;
+    net::post(strand_, [self = shared_from_this()] {
+        error_code ignored;
+        if (self->stream_) self->stream_->cancel(ignored);
+    });
+}
+
 void file_source::start(std::function<void()> on_done) {
     on_done_ = std::move(on_done);
     net::co_spawn(strand_, [self = shared_from_this()] { return self->run(); }, log_exit("ingest.file", id()));
@@ -49,7 +57,7 @@ void file_source::start(std::function<void()> on_done) {
 net::awaitable<std::size_t> file_source::read_some(char* buf, std::size_t n) {
     if (stream_) {
         auto [ec, got] = co_await stream_->async_read_some(net::buffer(buf, n), use_aw_ec);
-        if (ec && ec != net::error::eof) {
+        if (ec && !is_benign(ec)) {  // end of input, or cancelled by stop()
             metrics.errors.add();
             log::write(log::level::error, "ingest.file", "read_failed", {{"source", id()}, {"path", path_}, {"error", ec.message()}});
         }

@@ -9,9 +9,11 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 EXE = sys.argv[1]
 D = tempfile.mkdtemp(prefix="sl-cli-")
@@ -224,6 +226,33 @@ def stdin_passes_bytes_through_untouched():
     assert r.returncode == 0, r.stderr
     got = open(out, "rb").read()
     assert got == b"one\n\ntwo \xff\xfe\x00 three\nlast-without-newline\n", got
+
+
+@case
+def sigterm_while_stdin_is_idle_stops_at_once_and_keeps_what_was_read():
+    """Reading standard input that stays open: the first SIGTERM cancels the pending read
+    instead of waiting for the next byte; the lines read so far, the unfinished last one
+    included, reach the output, and the exit is 0."""
+    out = os.path.join(D, "stdin_idle_out.txt")
+    p = subprocess.Popen([EXE, "-f", "-", "-o", out], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    try:
+        p.stdin.write(b"one\ntwo")
+        p.stdin.flush()
+        time.sleep(0.5)  # read, and now waiting on the idle pipe
+        p.send_signal(signal.SIGTERM)
+        try:
+            rc = p.wait(5)
+        except subprocess.TimeoutExpired:
+            raise AssertionError("still running 5 s after SIGTERM with stdin idle")
+        assert rc == 0, (rc, p.stderr.read())
+        with open(out, "rb") as f:
+            assert f.read() == b"one\ntwo\n"
+    finally:
+        if p.poll() is None:
+            p.kill()
+        p.stdin.close()
+        p.wait()
 
 
 @case

@@ -19,7 +19,9 @@ public:
     ~file_source() override;
 
     void start(std::function<void()> on_done) override;
-    void stop() override { stop_requested_ = true; }
+    /// Stops reading: a read waiting on a pipe or terminal (stdin) is cancelled, so a
+    /// SIGTERM does not wait for the next byte.
+    void stop() override;
     bool finite() const override { return true; }
 
 private:
