@@ -174,7 +174,7 @@ void tcp_source::maybe_finish() {
         finished_ = true;
     }
     // Each connection delivered its own unfinished last line when it closed.
-    net::co_spawn(strand_, [self = shared_from_this()] { return self->end_stream(); }, log_exit("ingest.tcp", id()));
+    net::co_spawn(strand_, [self = shared_from_this()] { return self->end_stream(line_batch{}); }, log_exit("ingest.tcp", id()));
 }
 
 source_descriptor tcp_source_descriptor() {

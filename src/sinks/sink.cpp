@@ -87,6 +87,13 @@ void sink::collect_failed() {
         pending_dead_.append(dead_letter_record(now, id(), "sink_write", error, failed.text(i), std::nullopt));
 }
 
+net::awaitable<void> sink::send_failed() {
+    if (pending_dead_.empty()) co_return;
+    // A named batch: g++ 12 destroys temporaries of a co_await expression twice.
+    line_batch failed = std::exchange(pending_dead_, line_batch{});
+    co_await dead_letter_->send(std::move(failed));
+}
+
 void sink::reopen() {
     net::post(strand_, [self = shared_from_this()] {
         if (!self->writer_) return;
@@ -135,13 +142,13 @@ net::awaitable<void> sink::run() {
         }
         account([&] { return writer_->write(*batch); });
         collect_failed();
-        if (!pending_dead_.empty()) co_await dead_letter_->send(std::exchange(pending_dead_, line_batch{}));
+        co_await send_failed();
     }
     finished_ = true;  // from here the flush timer does nothing: the last sends are run()'s
     flush_timer_.cancel();
     if (writer_) flush();
     collect_failed();
-    if (!pending_dead_.empty()) co_await dead_letter_->send(std::exchange(pending_dead_, line_batch{}));
+    co_await send_failed();
     if (dead_letter_) co_await dead_letter_->send(line_batch::eos());
     if (on_done_) on_done_();
 }

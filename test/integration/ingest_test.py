@@ -199,6 +199,70 @@ def udp_accounts_for_every_line():
         svc.kill()
 
 
+def udp_rx_queue(port):
+    """Bytes waiting in the kernel receive buffer of the UDP socket bound to `port`."""
+    with open("/proc/net/udp") as f:
+        for line in f.readlines()[1:]:
+            fields = line.split()
+            if int(fields[1].split(":")[1], 16) == port:
+                return int(fields[4].split(":")[1], 16)
+    return 0
+
+
+@cases.run
+def udp_datagrams_waiting_in_the_kernel_at_sigterm_are_delivered():
+    """The sink writes into a FIFO nobody reads yet, so the pipeline fills, the UDP source
+    pauses and datagrams wait in the kernel buffer. SIGTERM then: what the kernel held was
+    accepted, so it is read out and delivered before the socket closes. Every datagram is
+    in the sink or in kernel_dropped_datagrams, exactly."""
+    tport, uport = free_port(), free_port(socket.SOCK_DGRAM)
+    work = tempfile.mkdtemp(prefix="sl-udp-")
+    fifo, metrics = os.path.join(work, "rest.fifo"), os.path.join(work, "metrics.json")
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # so the sink can open it; not read yet
+    cfg = routed(tport, uport)
+    cfg["sinks"][1] = {"type": "file", "id": "rest", "path": fifo, "buffer_bytes": 4096, "flush_interval_ms": 10}
+    svc = Service(EXE, cfg, args=("--save-metrics", metrics, "--threads", "2"))
+    received = bytearray()
+    try:
+        svc.wait_http()
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sent = 0
+        deadline = time.time() + 20
+        def backed_up():  # the source paused, and datagrams stay waiting in the kernel
+            if not svc.stats()["sources"]["udp_in"]["paused"] or udp_rx_queue(uport) == 0:
+                return False
+            time.sleep(0.2)
+            return udp_rx_queue(uport) > 0 and svc.stats()["sources"]["udp_in"]["paused"]
+        while time.time() < deadline:
+            for i in range(1000):
+                u.sendto(b"INFO burst %d" % (sent + i), ("127.0.0.1", uport))
+            sent += 1000
+            if backed_up():
+                break
+        backlog = udp_rx_queue(uport)
+        assert backlog > 0, "the pipeline never backed up"
+        svc.p.send_signal(signal.SIGTERM)
+        os.set_blocking(reader, True)
+        while True:  # now drain the FIFO: the pipeline flows again, then the sink closes it
+            chunk = os.read(reader, 1 << 16)
+            if not chunk:
+                break
+            received += chunk
+        svc.p.wait(30)  # one SIGTERM only: a second one would force the exit
+        assert svc.stop() == 0, svc.stderr()
+        with open(metrics) as f:
+            st = json.load(f)["sources"]["udp_in"]
+        kernel = st["kernel_dropped_datagrams"]
+        assert st["datagrams"] + kernel == sent, (st, sent, backlog)
+        assert received.count(b"\n") == st["lines"] == st["datagrams"], (received.count(b"\n"), st, backlog)
+        print(f"     figures udp_shutdown: {sent} sent, {backlog} bytes waiting at SIGTERM, "
+              f"{kernel} datagrams dropped by the kernel")
+    finally:
+        os.close(reader)
+        svc.kill()
+
+
 @cases.run
 def port_in_use_is_exit_1_naming_the_address():
     blocker = socket.socket()

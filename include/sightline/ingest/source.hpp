@@ -60,7 +60,8 @@ protected:
 
     /// The end of every source's reading, written once: delivers `last` (the unfinished
     /// last lines, if any), sends end-of-stream to every target and runs on_done_.
-    net::awaitable<void> end_stream(line_batch last = {});
+    /// (No default argument: g++ 12 destroys a defaulted temporary of a co_await twice.)
+    net::awaitable<void> end_stream(line_batch last);
 
     /// Marks the sampled lines of a batch about to leave this source.
     void sample(line_batch& batch) const {

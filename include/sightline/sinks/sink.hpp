@@ -55,6 +55,8 @@ private:
     bool account(const std::function<bool()>& write_op);
     /// Moves the writer's failed lines, as dead-letter records, into pending_dead_.
     void collect_failed();
+    /// Hands pending_dead_ to the dead letter (waiting for room).
+    net::awaitable<void> send_failed();
 
     batch_consumer* dead_letter_ = nullptr;
     line_batch pending_dead_;  // failed lines on their way to the dead letter (strand only)
