@@ -3,6 +3,8 @@
 #include <atomic>
 #include <chrono>
 
+#include <boost/json/parse.hpp>
+
 #include "sightline/core/time_format.hpp"
 
 namespace sightline {
@@ -30,8 +32,33 @@ std::uint8_t trace_record::keep_detail(std::string detail) {
     return static_cast<std::uint8_t>(details.size());
 }
 
+namespace {
+/// Applies one step's field change to `fields`; returns the change as JSON.
+json::object apply_change(std::string_view text, json::object& fields) {
+    json::error_code ec;
+    auto v = json::parse(text, ec);
+    if (ec || !v.is_object()) return {};
+    auto& change = v.as_object();
+    for (const char* part : {"added", "changed"})
+        if (auto* m = change.if_contains(part); m && m->is_object())
+            for (const auto& kv : m->as_object()) fields[kv.key()] = kv.value();
+    if (auto* r = change.if_contains("removed"); r && r->is_array())
+        for (const auto& k : r->as_array())
+            if (k.is_string()) fields.erase(k.as_string());
+    return change;
+}
+}  // namespace
+
+json::object trace_record::final_fields() const {
+    json::object fields;
+    for (const auto& s : path)
+        if (s.fields_change) apply_change(detail_of_index(s.fields_change), fields);
+    return fields;
+}
+
 json::object trace_record::to_json() const {
     json::array steps, route;
+    json::object fields;
     for (const auto& s : path) {
         json::object o{{"processor", s.processor},
                        {"status", s.status},
@@ -40,6 +67,8 @@ json::object trace_record::to_json() const {
                        {"duration_us", s.duration_us}};
         if (!s.tag.empty()) o["tag"] = s.tag;
         if (s.detail) o["detail"] = valid_utf8(detail_of(s));
+        if (s.fields_change) o["fields_changed"] = apply_change(detail_of_index(s.fields_change), fields);
+        if (!fields.empty()) o["fields"] = fields;  // the event as this step left it
         steps.emplace_back(std::move(o));
         route.emplace_back(s.status == "route" ? s.tag : s.processor);
     }

@@ -1,6 +1,7 @@
 #include "sightline/ingest/source.hpp"
 
 #include "sightline/core/log.hpp"
+#include "sightline/core/time_format.hpp"
 
 namespace sightline {
 
@@ -36,7 +37,17 @@ net::awaitable<void> source::end_stream(line_batch last) {
     if (on_done_) on_done_();
 }
 
+void source::stamp(line_batch& batch) const {
+    // One id reservation and one clock reading per batch.
+    auto id = next_line_ids(batch.size());
+    for (auto& l : batch.lines)
+        if (l.line_id == 0) l.line_id = id++;
+    batch.source = id_;
+    if (batch.received_us == 0) batch.received_us = unix_us(std::chrono::system_clock::now());
+}
+
 net::awaitable<void> source::deliver(line_batch batch) {
+    stamp(batch);
     sample(batch);
     bool full = false;
     for (auto* t : targets_)

@@ -26,6 +26,7 @@ void read_counters(const stage_metrics& m, stage_stats& out) {
         out.latency_buckets.push_back({static_cast<double>(ns) / 1000.0, m.latency.count_at_or_below(ns)});
     out.errors_by_type.clear();
     for (const auto& [type, n] : m.errors_by_type()) out.errors_by_type[type] = n;
+    out.parse_failures = m.parse_failures();
 }
 
 void read_counters(const source_metrics& m, source_stats& out) {

@@ -33,6 +33,7 @@ json::object stage_json(const stage_stats& s) {
     o["dropped_by_reason"] = to_json(s.dropped_by_reason);
     o["errors"] = s.errors;
     o["errors_by_type"] = to_json(s.errors_by_type);
+    o["parse_failures"] = to_json(s.parse_failures);
     o["retries"] = s.retries;
     o["in_flight"] = s.in_flight;
     o["batches"] = s.batches;

@@ -42,13 +42,14 @@ void trace_sampler::mark(line_batch& batch, std::string_view source_id) const {
     const std::size_t count = batch.traces.size() - first;
     std::shared_ptr<std::vector<trace_record>> block;
     auto now = unix_us(std::chrono::system_clock::now());
+    // Lines stamped by their source keep their ids; others (tests) get fresh ones.
     auto id = next_line_ids(count);
     for (std::size_t k = 0; k < count; ++k) {
         if (k % block_records == 0)
             block = std::make_shared<std::vector<trace_record>>(std::min(block_records, count - k));
         auto& t = batch.traces[first + k];
         auto& r = (*block)[k % block_records];
-        r.line_id = id++;
+        r.line_id = batch.lines[t.index].line_id ? batch.lines[t.index].line_id : id++;
         r.source = source_id;
         r.set_original(batch.text(t.index));
         r.add_at(now, source_id, "received");

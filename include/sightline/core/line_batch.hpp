@@ -1,10 +1,12 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "sightline/core/event_field.hpp"
 #include "sightline/core/trace_record.hpp"
 
 namespace sightline {
@@ -12,19 +14,31 @@ namespace sightline {
 /// Interned tag of a line (see tag_table); 0 means "no tag yet".
 using tag_id = std::uint16_t;
 
-/// Where one line lives inside a batch's byte buffer (the newline is not included).
+/// Where one line lives inside a batch's byte buffer (the newline is not included),
+/// and where its fields are in the batch's field list.
 struct line_ref {
     std::uint32_t offset = 0;
     std::uint32_t length = 0;
     tag_id tag = 0;
+    std::uint16_t field_count = 0;
+    std::uint32_t fields_begin = 0;
+    /// Process-wide unique id, given when the line left its source (0: none yet).
+    std::uint64_t line_id = 0;
 };
 
 /// A run of lines travelling together between stages: one contiguous byte buffer plus
-/// line positions. Batches that only select or re-tag lines share the buffer; the
-/// buffer is copied only when a stage needs to change bytes that someone else holds.
+/// line positions, and the lines' fields. Batches that only select or re-tag lines share
+/// the buffer and the field list; they are copied only when a stage changes what
+/// someone else holds. A field's text is a slice of the same buffer (of its line, when
+/// a parser cut it from there), so fields cost no allocation of their own.
 struct line_batch {
     std::shared_ptr<std::string> bytes = std::make_shared<std::string>();
     std::vector<line_ref> lines;
+    /// Every line's fields, line after line (null while no line has any).
+    std::shared_ptr<std::vector<stored_field>> fields;
+    /// The source the lines came from (a view of its id) and when they left it.
+    std::string_view source;
+    std::int64_t received_us = 0;
     /// The sampled lines of this batch, by ascending index (usually empty).
     std::vector<traced_line> traces;
     /// Set on the one message a producer sends last; carries no lines.
@@ -39,6 +53,24 @@ struct line_batch {
     bool empty() const { return lines.empty(); }
     /// Appends a copy of `text` as a new line; the buffer must not be shared.
     void append(std::string_view text, tag_id tag = 0);
+    /// Appends a line with fields: text and field values are copied (a value that is a
+    /// slice of `text` stays a slice of the copy). Buffer and field list must not be shared.
+    void append_event(std::string_view text, tag_id tag, std::uint64_t line_id, std::span<const field_view> fields);
+    /// Appends line `i` of `other` with its fields, tag and id.
+    void append_line_of(const line_batch& other, std::size_t i);
+    /// Stored fields of line `i`.
+    std::span<const stored_field> fields_of(std::size_t i) const {
+        if (!fields || lines[i].field_count == 0) return {};
+        return {fields->data() + lines[i].fields_begin, lines[i].field_count};
+    }
+    /// A stored field as a value (text viewed in this batch's bytes).
+    field_value value_of(const stored_field& f) const;
+    /// Line `i`'s fields as views, into `out` (cleared first).
+    void views_of(std::size_t i, std::vector<field_view>& out) const;
+    /// The value of field `key` of line `i`, or nullptr-like kind null with found=false.
+    bool find_field(std::size_t i, key_id key, field_value& out) const;
+    /// True when any line has fields.
+    bool has_fields() const { return fields && !fields->empty(); }
     /// Makes the byte buffer exclusively ours (copying it if anyone else holds it).
     void make_bytes_unique();
     /// Total bytes of line content (newlines excluded).

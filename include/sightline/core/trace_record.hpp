@@ -23,6 +23,8 @@ struct trace_step {
     std::int64_t unix_us = 0;
     float duration_us = 0;
     std::uint8_t detail = 0;  // 0: none; k: the record's details[k - 1]
+    /// The fields this step added, changed or removed, as JSON in details (0: none).
+    std::uint8_t fields_change = 0;
 };
 
 /// The journey of one sampled line. It travels with the line through the batches, so
@@ -58,6 +60,13 @@ struct trace_record {
         std::uint8_t d = detail.empty() ? 0 : keep_detail(std::move(detail));
         path.push_back({processor, status, tag, unix_us, static_cast<float>(duration_us), d});
     }
+    /// Records on the last step what it did to the line's fields
+    /// ({"added":{..},"changed":{..},"removed":[..]}, as batch_runner writes it).
+    void set_fields_change(std::string change) {
+        if (!path.empty()) path.back().fields_change = keep_detail(std::move(change));
+    }
+    /// The line's fields after its last step (every step's changes applied in order).
+    boost::json::object final_fields() const;
     /// Keeps `text` as the original content, cut at max_content (original_cut says so).
     void set_original(std::string_view text) {
         original_cut = text.size() > max_content;
@@ -67,7 +76,10 @@ struct trace_record {
     std::string_view original_content() const { return {content_.data(), content_.size()}; }
     /// A step's free text ("" when it has none).
     std::string_view detail_of(const trace_step& step) const {
-        return step.detail ? std::string_view(details[step.detail - 1]) : std::string_view();
+        return detail_of_index(step.detail);
+    }
+    std::string_view detail_of_index(std::uint8_t k) const {
+        return k && k <= details.size() ? std::string_view(details[k - 1]) : std::string_view();
     }
     /// The trace as /trace shows it, with the compact route (["start", "warn", "end"]).
     boost::json::object to_json() const;

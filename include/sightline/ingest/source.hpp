@@ -63,6 +63,9 @@ protected:
     /// (No default argument: g++ 12 destroys a defaulted temporary of a co_await twice.)
     net::awaitable<void> end_stream(line_batch last);
 
+    /// Gives each line of a batch about to leave this source its id, and the batch this
+    /// source's id and the time (lines that already have ids keep them: a replay).
+    void stamp(line_batch& batch) const;
     /// Marks the sampled lines of a batch about to leave this source.
     void sample(line_batch& batch) const {
         if (sampler_) sampler_->mark(batch, id_);

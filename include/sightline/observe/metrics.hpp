@@ -5,6 +5,8 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "sightline/observe/latency_histogram.hpp"
 #include "sightline/observe/stats.hpp"
@@ -44,6 +46,16 @@ struct stage_metrics {
         std::lock_guard lock(errors_mutex_);
         return errors_by_type_;
     }
+    /// Counts parse failures by reason (whatever the parser's on_error did with them).
+    void add_parse_failures(const std::vector<std::pair<std::string_view, std::uint64_t>>& by_reason) {
+        if (by_reason.empty()) return;
+        std::lock_guard lock(errors_mutex_);
+        for (const auto& [reason, n] : by_reason) parse_failures_[std::string(reason)] += n;
+    }
+    std::map<std::string, std::uint64_t> parse_failures() const {
+        std::lock_guard lock(errors_mutex_);
+        return parse_failures_;
+    }
 
     std::uint64_t dropped_total() const {
         std::uint64_t n = 0;
@@ -54,6 +66,7 @@ struct stage_metrics {
 private:
     mutable std::mutex errors_mutex_;
     std::map<std::string, std::uint64_t> errors_by_type_;
+    std::map<std::string, std::uint64_t> parse_failures_;
 };
 
 /// Live counters of one source.

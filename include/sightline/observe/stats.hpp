@@ -57,6 +57,8 @@ struct stage_stats {
     named_counts dropped_by_reason;
     std::uint64_t errors = 0;
     named_counts errors_by_type;
+    /// Parse failures by reason (parsers only; kept, dropped and failed lines alike).
+    named_counts parse_failures;
     std::uint64_t retries = 0;
     std::uint64_t in_flight = 0;
     std::uint64_t batches = 0;

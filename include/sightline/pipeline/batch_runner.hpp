@@ -15,8 +15,17 @@ struct failed_line {
     std::string message;
     std::string error_type;
     tag_id tag = 0;
+    std::uint64_t line_id = 0;
     /// The line's trace when it is sampled (its last step is the error), else null.
     trace_ptr trace;
+};
+
+/// A parse failure recorded for /errors (the line went on, or was dropped).
+struct parse_failure {
+    std::string line;
+    std::string message;
+    std::string_view reason;
+    std::uint64_t line_id = 0;
 };
 
 /// Everything one batch produced at one stage.
@@ -28,6 +37,13 @@ struct batch_result {
     std::uint64_t errors = 0;
     std::array<std::uint64_t, drop_reason_count> dropped{};
     std::vector<failed_line> failures;
+    /// The failed lines as they entered the stage, with their fields (failure k is line
+    /// k): what a retry sends again.
+    line_batch failed_events;
+    /// Parse failures by reason (a reason is a literal of its parser).
+    std::vector<std::pair<std::string_view, std::uint64_t>> parse_failures;
+    /// The first few parse failures of lines that were not failed (kept or dropped).
+    std::vector<parse_failure> parse_failure_samples;
     /// Traces of lines that ended here (dropped), ready to publish.
     std::vector<trace_ptr> finished_traces;
 
@@ -56,8 +72,15 @@ private:
     void emit_text(line_context& c, std::string_view text, std::size_t port);
     void drop(line_context& c, drop_reason r);
     void fail(line_context& c, std::string_view message, std::string_view error_type);
-    /// Gives `port`'s batch its own buffer, copying the lines it already holds.
-    void own_port(std::size_t port);
+    void parse_failed(line_context& c, std::string_view reason, std::string_view message);
+    /// Writes line `c` with `text` to `port`, sharing what it can with the input.
+    void emit_line(line_context& c, std::string_view text, std::size_t port);
+    /// Gives `port`'s batch its own field list (its lines keep sharing the input bytes).
+    void own_fields(std::size_t port);
+    /// Gives `port`'s batch its own buffer and field list, copying the lines it holds.
+    void own_bytes(std::size_t port);
+    /// For a traced line whose fields changed: what this stage added, changed, removed.
+    std::string fields_change(const line_context& c) const;
     /// Writes the traced line's step for its outcome and moves its record on.
     void finish_trace(line_context& c, trace_ptr record, double duration_us, std::int64_t at_us);
 
@@ -68,7 +91,13 @@ private:
     std::vector<std::pair<std::size_t, std::uint32_t>> traced_emits_;
     std::string_view drop_reason_;
     std::string fail_message_;
-    std::vector<bool> owns_;  // per port: its batch has its own buffer
+    std::vector<bool> owns_bytes_;   // per port: its batch has its own buffer (and field list)
+    std::vector<bool> owns_fields_;  // per port: its batch has its own field list
+    std::vector<field_view> views_;  // scratch for a line's fields
+    // The current line's pending parse failure (recorded for /errors unless it fails).
+    std::string_view pending_parse_reason_;
+    std::string pending_parse_message_;
+    bool parse_pending_ = false;
     const line_batch* in_ = nullptr;
     batch_result* out_ = nullptr;
 };

@@ -72,7 +72,9 @@ private:
     /// Lines whose failure is final: counted, logged, traced, dead-lettered.
     net::awaitable<void> fail_for_good(std::vector<failed_line> failures);
     /// Retries `failures` after the backoff for `attempt`, on the strand.
-    net::awaitable<void> retry_later(std::vector<failed_line> failures, unsigned attempt);
+    /// Counts a batch's parse failures and shows the kept or dropped ones in /errors.
+    void record_parse_failures(const batch_result& result);
+    net::awaitable<void> retry_later(std::vector<failed_line> failures, line_batch events, unsigned attempt);
     /// Dead-letter JSON lines for final failures.
     line_batch dead_letter_batch(const std::vector<failed_line>& failures) const;
 

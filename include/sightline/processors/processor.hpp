@@ -4,7 +4,9 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "sightline/core/byte_arena.hpp"
 #include "sightline/core/drop_reason.hpp"
 #include "sightline/core/line_batch.hpp"
 
@@ -23,12 +25,36 @@ public:
     tag_id tag() const { return tag_; }
     /// Replaces the tag; emitted copies carry it.
     void set_tag(tag_id t) { tag_ = t; }
-    /// The line's bytes, to change in place without changing the length. Only for
-    /// processors whose mutates_in_place() is true.
-    std::span<char> mutable_text() { return {const_cast<char*>(text_.data()), text_.size()}; }
+    /// The line's bytes, to change without changing the length. Only for processors
+    /// whose mutates_in_place() is true. In place when the batch has no fields; else on
+    /// a copy, so the fields cut from the line keep their values.
+    std::span<char> mutable_text();
+    /// The line's process-wide id.
+    std::uint64_t line_id() const;
+    /// The source the line came from, and when it left it (Unix microseconds).
+    std::string_view source() const;
+    std::int64_t received_us() const;
+
+    /// True when the line has at least one field.
+    bool has_fields() const;
+    /// The value of field `key`; false when the line has no such field.
+    bool field(key_id key, field_value& out) const;
+    /// Every field of the line, in order.
+    std::span<const field_view> fields();
+    /// Adds field `key`, or replaces its value. Text that is not a slice of the line is
+    /// copied, so the caller may reuse its buffer at once.
+    void set_field(key_id key, field_value value);
+    /// Removes field `key`; false when there was none.
+    bool remove_field(key_id key);
+    /// Renames field `from` to `to` (replacing `to`); false when `from` is absent.
+    bool rename_field(key_id from, key_id to);
+    /// Counts a parse failure of this line by `reason`, and records it for /errors
+    /// (whatever the parser then does with the line: fail, keep or drop it).
+    void parse_failed(std::string_view reason, std::string_view message);
+
     /// Sends the line (as it now is) to output `port`.
     void emit(std::size_t port = 0);
-    /// Sends `text` instead of the line to output `port`.
+    /// Sends `text` instead of the line's text to output `port`; fields go along.
     void emit_text(std::string_view text, std::size_t port = 0);
     /// The line ends here, counted as dropped for `reason`.
     void drop(drop_reason reason);
@@ -38,11 +64,21 @@ public:
 private:
     friend class batch_runner;
     enum class outcome : std::uint8_t { none, emitted, dropped, failed };
+    /// Copies the input line's fields into work_ (once per line).
+    void materialize_fields();
+    field_view* find_work(key_id key);
+
     batch_runner* runner_ = nullptr;
+    const line_batch* in_ = nullptr;
+    std::size_t index_ = 0;
     bool traced_ = false;  // the line is sampled: the runner records where it goes
+    bool materialized_ = false;  // work_ holds the line's fields
+    bool fields_changed_ = false;  // work_ differs from the input's fields
     std::string_view text_;
     tag_id tag_ = 0;
     outcome outcome_ = outcome::none;
+    std::vector<field_view> work_;
+    byte_arena scratch_;  // copies of values and text the processor made (reset per line)
 };
 
 /// A processor transforms, tags, filters or routes lines. It runs on its stage's strand

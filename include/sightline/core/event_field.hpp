@@ -1,0 +1,91 @@
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "sightline/core/field_keys.hpp"
+
+namespace sightline {
+
+/// The type of a field's value. An object or array value is kept as its JSON text.
+enum class value_kind : std::uint8_t { string, integer, floating, boolean, null, json };
+
+/// Name of a kind as README and the API spell it ("string", "integer", "float", ...).
+std::string_view to_string(value_kind k);
+
+/// A typed value. Text (string and json kinds) is a view: into the batch's bytes when
+/// read from a batch, or into the processor's storage until it is emitted.
+struct field_value {
+    value_kind kind = value_kind::null;
+    std::string_view text;
+    union {
+        std::int64_t integer;
+        double floating;
+        bool boolean;
+    };
+    field_value() : integer(0) {}
+    static field_value string(std::string_view s) {
+        field_value v;
+        v.kind = value_kind::string;
+        v.text = s;
+        return v;
+    }
+    static field_value json(std::string_view s) {
+        field_value v = string(s);
+        v.kind = value_kind::json;
+        return v;
+    }
+    static field_value of_integer(std::int64_t i) {
+        field_value v;
+        v.kind = value_kind::integer;
+        v.integer = i;
+        return v;
+    }
+    static field_value of_float(double d) {
+        field_value v;
+        v.kind = value_kind::floating;
+        v.floating = d;
+        return v;
+    }
+    static field_value of_bool(bool b) {
+        field_value v;
+        v.kind = value_kind::boolean;
+        v.boolean = b;
+        return v;
+    }
+    static field_value null() { return {}; }
+    bool has_text() const { return kind == value_kind::string || kind == value_kind::json; }
+    bool operator==(const field_value& o) const;
+    /// The value as template text: a string as it is, numbers and booleans in JSON
+    /// spelling, null as "", json as its text. Appends to `out`.
+    void append_text(std::string& out) const;
+    /// The value as a number, when it is one or a string that spells one.
+    bool as_number(double& out) const;
+};
+
+/// A named value as processors see it.
+struct field_view {
+    key_id key = 0;
+    field_value value;
+};
+
+/// A field as a batch stores it: 16 bytes; string and json text is (offset, length)
+/// in the batch's byte buffer, next to the line text it was usually cut from.
+struct stored_field {
+    key_id key = 0;
+    value_kind kind = value_kind::null;
+    std::uint32_t length = 0;
+    union {
+        std::uint32_t offset;
+        std::int64_t integer;
+        double floating;
+        bool boolean;
+    };
+    stored_field() : integer(0) {}
+};
+static_assert(sizeof(stored_field) == 16);
+
+/// The most fields one line may carry (a parser fails the line beyond it: too_many_fields).
+inline constexpr std::size_t max_fields_per_line = 1024;
+
+}  // namespace sightline

@@ -1,0 +1,97 @@
+#include "sightline/core/json_text.hpp"
+
+#include <charconv>
+#include <cmath>
+
+namespace sightline {
+
+namespace {
+
+/// Length of the well-formed UTF-8 sequence at s[i] (a byte >= 0x80), or 0.
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+    auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+    unsigned char c = b(i);
+    std::size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return 0;
+    unsigned char c1 = b(i + 1);
+    // Second-byte ranges exclude overlong forms, surrogates and code points > U+10FFFF.
+    unsigned char lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
+    unsigned char hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+    if (c1 < lo || c1 > hi) return 0;
+    for (std::size_t k = 2; k < n; ++k)
+        if ((b(i + k) & 0xC0) != 0x80) return 0;
+    return n;
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view s) {
+    static constexpr char hex[] = "0123456789abcdef";
+    out.push_back('"');
+    std::size_t run = 0;  // start of the pending run of bytes copied as they are
+    std::size_t i = 0;
+    while (i < s.size()) {
+        auto c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+            ++i;
+            continue;
+        }
+        if (c >= 0x80) {
+            if (auto n = utf8_sequence(s, i)) {
+                i += n;
+                continue;
+            }
+        }
+        out.append(s.data() + run, i - run);
+        switch (c) {
+        case '"': out.append("\\\""); break;
+        case '\\': out.append("\\\\"); break;
+        case '\n': out.append("\\n"); break;
+        case '\r': out.append("\\r"); break;
+        case '\t': out.append("\\t"); break;
+        case '\b': out.append("\\b"); break;
+        case '\f': out.append("\\f"); break;
+        default:
+            if (c < 0x20) {
+                out.append("\\u00");
+                out.push_back(hex[c >> 4]);
+                out.push_back(hex[c & 15]);
+            } else {
+                out.append("\xEF\xBF\xBD");  // U+FFFD for an ill-formed byte
+            }
+        }
+        ++i;
+        run = i;
+    }
+    out.append(s.data() + run, s.size() - run);
+    out.push_back('"');
+}
+
+void append_json_value(std::string& out, const field_value& v) {
+    char buf[32];
+    switch (v.kind) {
+    case value_kind::string: append_json_string(out, v.text); break;
+    case value_kind::json: out.append(v.text); break;
+    case value_kind::integer: {
+        auto r = std::to_chars(buf, buf + sizeof buf, v.integer);
+        out.append(buf, r.ptr);
+        break;
+    }
+    case value_kind::floating: {
+        if (!std::isfinite(v.floating)) {
+            out.append("null");
+            break;
+        }
+        auto r = std::to_chars(buf, buf + sizeof buf, v.floating);
+        out.append(buf, r.ptr);
+        // Keep a float a float when read back ("1" would come back as an integer).
+        std::string_view written(buf, static_cast<std::size_t>(r.ptr - buf));
+        if (written.find_first_of(".eE") == std::string_view::npos) out.append(".0");
+        break;
+    }
+    case value_kind::boolean: out.append(v.boolean ? "true" : "false"); break;
+    case value_kind::null: out.append("null"); break;
+    }
+}
+
+}  // namespace sightline
