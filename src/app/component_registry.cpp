@@ -18,9 +18,23 @@ const std::vector<source_descriptor>& source_types() {
     return types;
 }
 
+namespace {
+/// Every sink type takes the output-format parameters (line_format), written once.
+sink_descriptor with_format(sink_descriptor d) {
+    for (auto& p : line_format::params()) d.schema.params.push_back(std::move(p));
+    auto own = std::move(d.check);
+    d.check = [own](const boost::json::object& params, const std::string& path, problems& found) {
+        if (own) own(params, path, found);
+        line_format::check(params, path, found);
+    };
+    return d;
+}
+}  // namespace
+
 const std::vector<sink_descriptor>& sink_types() {
-    static const std::vector<sink_descriptor> types = {file_sink_descriptor(), stdout_sink_descriptor(),
-                                                       null_sink_descriptor()};
+    static const std::vector<sink_descriptor> types = {with_format(file_sink_descriptor()),
+                                                       with_format(stdout_sink_descriptor()),
+                                                       with_format(null_sink_descriptor())};
     return types;
 }
 

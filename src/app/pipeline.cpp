@@ -74,6 +74,7 @@ pipeline::pipeline(net::io_context& ioc, pipeline_config cfg) : cfg_(std::move(c
     std::map<std::string, batch_consumer*> consumers;
     for (const auto& c : cfg_.sinks) {
         sinks_.push_back(find_sink_type(c.type)->create(ioc, c));
+        sinks_.back()->set_format(line_format::from_params(c.params, &tags_));
         sinks_.back()->set_observers(traces_.get(), errors_.get());
         consumers[c.id] = sinks_.back().get();
     }

@@ -9,6 +9,8 @@ const std::vector<processor_descriptor>& processor_types() {
         line_counter_descriptor(), uppercase_descriptor(), lowercase_descriptor(),
         filter_descriptor(),       tagger_descriptor(),    tag_router_descriptor(),
         replace_descriptor(),      sample_descriptor(),    fault_descriptor(),
+        parse_syslog_descriptor(), parse_json_descriptor(), parse_logfmt_descriptor(),
+        parse_regex_descriptor(),
     };
     return types;
 }

@@ -140,7 +140,12 @@ net::awaitable<void> sink::run() {
             metrics.bytes.add(batch->content_bytes() + batch->size());
             continue;
         }
-        account([&] { return writer_->write(*batch); });
+        if (format_.is_raw()) {
+            account([&] { return writer_->write(*batch); });
+        } else {
+            format_.format(*batch, formatted_);
+            account([&] { return writer_->write(formatted_); });
+        }
         collect_failed();
         co_await send_failed();
     }

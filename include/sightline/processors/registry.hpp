@@ -47,5 +47,9 @@ processor_descriptor tag_router_descriptor();
 processor_descriptor replace_descriptor();
 processor_descriptor sample_descriptor();
 processor_descriptor fault_descriptor();
+processor_descriptor parse_syslog_descriptor();
+processor_descriptor parse_json_descriptor();
+processor_descriptor parse_logfmt_descriptor();
+processor_descriptor parse_regex_descriptor();
 
 }  // namespace sightline

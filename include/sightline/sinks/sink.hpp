@@ -11,6 +11,7 @@
 #include "sightline/observe/trace_store.hpp"
 #include "sightline/pipeline/batch_consumer.hpp"
 #include "sightline/sinks/fd_writer.hpp"
+#include "sightline/sinks/line_format.hpp"
 
 namespace sightline {
 
@@ -42,6 +43,8 @@ public:
         dead_letter_->add_producer();
     }
 
+    /// How lines are written (before start(); raw by default).
+    void set_format(line_format f) { format_ = std::move(f); }
     /// This sink's statistics now.
     sink_stats stats() const;
 
@@ -71,6 +74,8 @@ private:
     net::steady_timer flush_timer_;
     bool finished_ = false;
     std::function<void()> on_done_;
+    line_format format_;
+    line_batch formatted_;  // the batch as format_ writes it (reused)
 };
 
 }  // namespace sightline

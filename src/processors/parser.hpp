@@ -1,0 +1,60 @@
+#pragma once
+// What every parser processor shares: `field` (parse this field's text instead of the
+// line's), `on_error` (fail, keep or drop), and collecting the parsed fields so that a
+// line that fails to parse goes on exactly as it came (no half-parsed fields).
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sightline/core/byte_arena.hpp"
+#include "sightline/core/field_keys.hpp"
+#include "sightline/processors/registry.hpp"
+
+namespace sightline::detail {
+
+enum class on_error_policy { fail, keep, drop };
+
+/// The parameters every parser has, to append to its own.
+std::vector<param_spec> parser_params();
+
+/// Why a line did not parse: a short reason (a literal: counted per reason) and a message.
+struct parse_error {
+    std::string_view reason;
+    std::string message;
+};
+
+/// The fields a parser found in one line. Text is a slice of the input or a copy in
+/// `arena` (unescaped strings); both stay valid until the line is emitted.
+struct parsed_fields {
+    std::vector<field_view> fields;
+    byte_arena arena;
+    /// Adds or replaces `key` (a repeated JSON member or logfmt key: the last wins).
+    void set(key_id key, field_value v);
+    void clear() {
+        fields.clear();
+        arena.reset();
+    }
+};
+
+class parser_processor : public processor {
+public:
+    /// Reads `field` and `on_error` from `params`.
+    explicit parser_processor(const boost::json::object& params);
+    void process(line_context& line) final;
+
+protected:
+    /// Parses `input` into `out`; returns false after filling `err`.
+    virtual bool parse(std::string_view input, const line_context& line, parsed_fields& out, parse_error& err) = 0;
+
+    /// Interns a name or fails the parse (the field-name table is full).
+    bool intern(std::string_view name, key_id& id, parse_error& err);
+    key_cache keys_;
+
+private:
+    std::optional<key_id> field_;
+    std::string field_name_;
+    on_error_policy on_error_;
+    parsed_fields parsed_;
+};
+
+}  // namespace sightline::detail
