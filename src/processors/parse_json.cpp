@@ -266,8 +266,14 @@ protected:
         h.start(in, &out, &keys_);
         parser_.reset();
         json::error_code ec;
-        parser_.write_some(false, in.data(), in.size(), ec);
-        if (!ec) return true;
+        auto used = parser_.write_some(false, in.data(), in.size(), ec);
+        if (!ec) {
+            // write_some stops after one value: anything but blanks after it is an error.
+            auto rest = in.substr(used);
+            if (rest.find_first_not_of(" \t\r\n") == std::string_view::npos) return true;
+            err = {"invalid_json", "more after the object"};
+            return false;
+        }
         if (!h.error_.reason.empty()) {
             err = std::move(h.error_);
         } else if (ec == json::error::too_deep) {

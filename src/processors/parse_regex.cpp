@@ -10,7 +10,7 @@ namespace {
 using detail::parse_error;
 using detail::parsed_fields;
 
-/// The names of `(?<name>...)`, `(?P<name>...)` and `(?'name'...)` groups, in order.
+/// The names of `(?<name>...)` and `(?'name'...)` groups, in order.
 std::vector<std::string> capture_names(std::string_view pattern) {
     std::vector<std::string> names;
     for (std::size_t i = 0; i + 3 < pattern.size(); ++i) {
@@ -21,7 +21,6 @@ std::vector<std::string> capture_names(std::string_view pattern) {
         if (pattern[i] != '(' || pattern[i + 1] != '?') continue;
         std::size_t start = i + 2;
         char close = '>';
-        if (pattern[start] == 'P' && start + 1 < pattern.size() && pattern[start + 1] == '<') ++start;
         if (pattern[start] == '\'') close = '\'';
         else if (pattern[start] != '<' || (start + 1 < pattern.size() && (pattern[start + 1] == '=' || pattern[start + 1] == '!')))
             continue;  // (?<= and (?<! are lookbehinds

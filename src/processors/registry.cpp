@@ -10,7 +10,8 @@ const std::vector<processor_descriptor>& processor_types() {
         filter_descriptor(),       tagger_descriptor(),    tag_router_descriptor(),
         replace_descriptor(),      sample_descriptor(),    fault_descriptor(),
         parse_syslog_descriptor(), parse_json_descriptor(), parse_logfmt_descriptor(),
-        parse_regex_descriptor(),
+        parse_regex_descriptor(),  set_descriptor(),       remove_descriptor(),
+        rename_descriptor(),
     };
     return types;
 }

@@ -10,15 +10,38 @@ namespace {
 
 constexpr std::size_t no_port = static_cast<std::size_t>(-1);
 
-/// Sends each line to the output named for its tag, else to `default`, else drops it
-/// (counted as no_route). The tag -> port table is a flat array indexed by tag id.
+/// Sends each line to the output named for its tag (or, with `field`, for that field's
+/// value), else to `default`, else drops it (counted as no_route). The tag -> port table
+/// is a flat array indexed by tag id; field values are looked up among the route names.
 class tag_router final : public processor {
 public:
-    tag_router(std::vector<std::size_t> port_by_tag, std::size_t default_port)
-        : port_by_tag_(std::move(port_by_tag)), default_port_(default_port) {}
+    tag_router(std::vector<std::size_t> port_by_tag, std::size_t default_port, key_id field,
+               std::vector<std::pair<std::string, std::size_t>> port_by_value)
+        : port_by_tag_(std::move(port_by_tag)),
+          default_port_(default_port),
+          field_(field),
+          port_by_value_(std::move(port_by_value)) {}
 
     void process(line_context& line) override {
-        std::size_t port = line.tag() < port_by_tag_.size() ? port_by_tag_[line.tag()] : no_port;
+        std::size_t port = no_port;
+        if (field_) {
+            field_value v;
+            if (line.field(field_, v)) {
+                std::string_view text = v.text;
+                if (v.kind != value_kind::string) {
+                    scratch_.clear();
+                    v.append_text(scratch_);
+                    text = scratch_;
+                }
+                for (const auto& [value, p] : port_by_value_)
+                    if (value == text) {
+                        port = p;
+                        break;
+                    }
+            }
+        } else if (line.tag() < port_by_tag_.size()) {
+            port = port_by_tag_[line.tag()];
+        }
         if (port == no_port) port = default_port_;
         if (port == no_port)
             line.drop(drop_reason::no_route);
@@ -29,30 +52,48 @@ public:
 private:
     std::vector<std::size_t> port_by_tag_;
     std::size_t default_port_;
+    key_id field_;
+    std::vector<std::pair<std::string, std::size_t>> port_by_value_;
+    std::string scratch_;
 };
 
 }  // namespace
 
 processor_descriptor tag_router_descriptor() {
     return {{"tag_router",
-             "Routes each line by its tag: routes {tag: id}, else default; a line with neither is dropped (no_route).",
+             "Routes each line by its tag (or a field's value): routes {tag or value: id}, else default; a line with "
+             "neither is dropped (no_route).",
              {{.name = "routes",
                .type = param_type::string_map,
                .default_value = boost::json::object(),
                .doc = "Tag to the id of the stage or sink that receives lines with that tag.",
                .is_edge = true},
-              {.name = "default", .type = param_type::string, .doc = "Id that receives lines whose tag has no route.", .is_edge = true}}},
+              {.name = "default", .type = param_type::string, .doc = "Id that receives lines whose tag has no route.", .is_edge = true},
+              {.name = "field", .type = param_type::string, .doc = "Route on this field's value (as text) instead of the tag."}}},
             [](const boost::json::object& p, build_context& ctx) -> std::unique_ptr<processor> {
                 const auto& routes = p.at("routes").as_object();
                 if (routes.empty() && !p.contains("default")) {
                     ctx.found.add(path_join(ctx.path, "routes"), "a tag_router needs at least one route or a default");
                     return nullptr;
                 }
+                key_id field = 0;
+                if (const auto* f = p.if_contains("field")) {
+                    auto k = field_keys::intern(boost::json::value_to<std::string>(*f));
+                    if (!k) {
+                        ctx.found.add(path_join(ctx.path, "field"), "must not be empty");
+                        return nullptr;
+                    }
+                    field = *k;
+                }
                 std::vector<std::pair<tag_id, std::size_t>> pairs;
+                std::vector<std::pair<std::string, std::size_t>> by_value;
                 for (const auto& kv : routes) {
                     auto port = ctx.port_of("routes", kv.key());
                     if (!port) return nullptr;  // the graph already reported the bad edge
-                    pairs.emplace_back(ctx.tags.intern(kv.key()), *port);
+                    if (field)
+                        by_value.emplace_back(std::string(kv.key()), *port);
+                    else
+                        pairs.emplace_back(ctx.tags.intern(kv.key()), *port);
                 }
                 std::size_t default_port = no_port;
                 if (p.contains("default")) {
@@ -65,7 +106,7 @@ processor_descriptor tag_router_descriptor() {
                     if (tag >= port_by_tag.size()) port_by_tag.resize(tag + 1u, no_port);
                     port_by_tag[tag] = port;
                 }
-                return std::make_unique<tag_router>(std::move(port_by_tag), default_port);
+                return std::make_unique<tag_router>(std::move(port_by_tag), default_port, field, std::move(by_value));
             }};
 }
 

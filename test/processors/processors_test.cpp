@@ -17,6 +17,7 @@
 #include "sightline/pipeline/batch_runner.hpp"
 #include "sightline/processors/processor.hpp"
 #include "sightline/processors/registry.hpp"
+#include "../support/processor_harness.hpp"
 
 namespace json = boost::json;
 using sightline::batch_result;
@@ -28,84 +29,9 @@ using sightline::processor;
 using sightline::tag_id;
 
 namespace {
+using namespace processor_testing;
 
 using strings = std::vector<std::string>;
-
-/// Builds processors through the registry the way make_processors does, with a port
-/// table the test controls and a record of every port_of question.
-struct harness {
-    sightline::tag_table tags;
-    sightline::problems found;
-    std::map<std::pair<std::string, std::string>, std::size_t> ports;
-    strings port_queries;
-
-    std::unique_ptr<processor> make(std::string_view type, std::string_view params_json = "{}",
-                                    std::string path = "processors[0]") {
-        const auto* d = sightline::find_processor_type(type);
-        BOOST_REQUIRE_MESSAGE(d != nullptr, "no processor type " << type);
-        auto obj = json::parse(params_json).as_object();
-        sightline::build_context ctx{
-            tags,
-            [this](std::string_view param, std::string_view key) -> std::optional<std::size_t> {
-                port_queries.push_back(std::string(param) + "/" + std::string(key));
-                auto it = ports.find({std::string(param), std::string(key)});
-                if (it == ports.end()) return std::nullopt;
-                return it->second;
-            },
-            std::move(path), found};
-        return d->create(sightline::effective_params(obj, d->schema.params), ctx);
-    }
-
-    /// Makes a processor that must build without problems.
-    std::unique_ptr<processor> make_ok(std::string_view type, std::string_view params_json = "{}") {
-        auto p = make(type, params_json);
-        BOOST_REQUIRE_MESSAGE(found.empty(), "unexpected problem: " << (found.empty() ? std::string() : found.items().front()));
-        BOOST_REQUIRE(p != nullptr);
-        return p;
-    }
-
-    /// Names of the tags of the lines on `port`.
-    strings tag_names(const batch_result& r, std::size_t port = 0) const {
-        strings out;
-        for (const auto& l : r.ports.at(port).lines) out.emplace_back(tags.name(l.tag));
-        return out;
-    }
-};
-
-line_batch make_batch(const strings& lines, tag_id tag = 0) {
-    line_batch b;
-    for (const auto& l : lines) b.append(l, tag);
-    return b;
-}
-
-/// Runs `p` over `in` and checks the accounting identity every run must keep.
-batch_result run(processor& p, const line_batch& in, std::size_t port_count = 1) {
-    batch_runner runner(port_count);
-    batch_result r;
-    runner.run(p, in, r);
-    BOOST_TEST(r.ports.size() == port_count);
-    BOOST_TEST(r.lines_in == in.size());
-    BOOST_TEST(r.lines_in == r.lines_out + r.dropped_total() + r.errors);
-    BOOST_TEST(r.errors == r.failures.size());
-    return r;
-}
-
-strings texts(const batch_result& r, std::size_t port = 0) {
-    strings out;
-    const auto& b = r.ports.at(port);
-    if (!b.bytes) return out;
-    for (std::size_t i = 0; i < b.size(); ++i) out.emplace_back(b.text(i));
-    return out;
-}
-
-/// Each failure as "line|message|error_type".
-strings failures(const batch_result& r) {
-    strings out;
-    for (const auto& f : r.failures) out.push_back(f.line + "|" + f.message + "|" + f.error_type);
-    return out;
-}
-
-std::uint64_t dropped(const batch_result& r, drop_reason why) { return r.dropped[static_cast<std::size_t>(why)]; }
 
 /// Throws on lines containing 'x', emits the others.
 class throws_on_x final : public processor {
@@ -127,7 +53,8 @@ BOOST_AUTO_TEST_CASE(registry_lists_every_processor_type_in_order) {
     strings names;
     for (const auto& d : sightline::processor_types()) names.push_back(d.schema.type);
     BOOST_TEST(names == (strings{"line_counter", "uppercase", "lowercase", "filter", "tagger", "tag_router", "replace",
-                                 "sample", "fault"}),
+                                 "sample", "fault", "parse_syslog", "parse_json", "parse_logfmt", "parse_regex",
+                                 "set", "remove", "rename"}),
                boost::test_tools::per_element());
     BOOST_TEST(sightline::find_processor_type("uppercas") == nullptr);
     BOOST_TEST(sightline::to_string(drop_reason::no_output) == "no_output");

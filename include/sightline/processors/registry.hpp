@@ -51,5 +51,8 @@ processor_descriptor parse_syslog_descriptor();
 processor_descriptor parse_json_descriptor();
 processor_descriptor parse_logfmt_descriptor();
 processor_descriptor parse_regex_descriptor();
+processor_descriptor set_descriptor();
+processor_descriptor remove_descriptor();
+processor_descriptor rename_descriptor();
 
 }  // namespace sightline
