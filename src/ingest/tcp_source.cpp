@@ -112,7 +112,7 @@ std::string& thread_read_buffer(std::size_t bytes) {
 }  // namespace
 
 net::awaitable<void> tcp_source::serve(std::shared_ptr<tcp::socket> socket) {
-    line_splitter splitter(cfg_.max_line_bytes);
+    frame_splitter splitter(cfg_.framing, cfg_.max_line_bytes);
     std::unique_ptr<net::steady_timer> idle;
     if (cfg_.idle_timeout.count() > 0) idle = std::make_unique<net::steady_timer>(socket->get_executor());
     error_code ec;
@@ -137,9 +137,11 @@ net::awaitable<void> tcp_source::serve(std::shared_ptr<tcp::socket> socket) {
         if (n > 0) {
             line_batch batch;
             auto truncated_before = splitter.truncated();
+            auto bad_before = splitter.bad_frames();
             splitter.feed(std::string_view(buffer.data(), n), batch);
             metrics.bytes.add(n);
             metrics.truncated.add(splitter.truncated() - truncated_before);
+            metrics.bad_frames.add(splitter.bad_frames() - bad_before);
             if (!batch.empty()) {
                 metrics.lines.add(batch.size());
                 co_await deliver(std::move(batch));
@@ -151,8 +153,10 @@ net::awaitable<void> tcp_source::serve(std::shared_ptr<tcp::socket> socket) {
     // A peer that leaves mid-line still had that line accepted.
     line_batch last;
     auto truncated_before = splitter.truncated();
+    auto bad_before = splitter.bad_frames();
     splitter.finish(last);
     metrics.truncated.add(splitter.truncated() - truncated_before);
+    metrics.bad_frames.add(splitter.bad_frames() - bad_before);
     if (!last.empty()) {
         metrics.lines.add(last.size());
         co_await deliver(std::move(last));
@@ -180,9 +184,13 @@ void tcp_source::maybe_finish() {
 source_descriptor tcp_source_descriptor() {
     source_descriptor d;
     d.schema = {"tcp",
-                "Newline-framed lines from TCP clients (e.g. nc host 5140).",
+                "Lines from TCP clients: newline-framed (nc host 5140) or octet-counted syslog (RFC 6587).",
                 {listen_param("0.0.0.0:5140"),
                  max_line_bytes_param(),
+                 {.name = "framing", .type = param_type::string, .default_value = "newline",
+                  .doc = "newline, octet_counted (\"LEN SP MSG\", RFC 6587) or auto (per connection: octet-counted "
+                         "when it starts with digits, a space and '<')",
+                  .choices = {"newline", "octet_counted", "auto"}},
                  {.name = "max_connections", .type = param_type::integer, .default_value = 10000,
                   .doc = "Connections beyond this are refused and counted.", .min = 1},
                  {.name = "idle_timeout_ms", .type = param_type::integer, .default_value = 0,
@@ -199,6 +207,7 @@ source_descriptor tcp_source_descriptor() {
         t.max_connections = static_cast<std::size_t>(n("max_connections"));
         t.idle_timeout = std::chrono::milliseconds(n("idle_timeout_ms"));
         t.shutdown_timeout = std::chrono::milliseconds(n("shutdown_timeout_ms"));
+        parse_framing(std::string(c.params.at("framing").as_string()), t.framing);
         return std::make_shared<tcp_source>(ioc, c.id, t);
     };
     return d;

@@ -154,6 +154,7 @@ std::string to_prometheus(const pipeline_stats& stats) {
     auto& s_acc = fam("sightline_source_connections_accepted_total", "counter", "Connections accepted.");
     auto& s_ref = fam("sightline_source_connections_refused_total", "counter", "Connections refused (limit).");
     auto& s_kern = fam("sightline_source_kernel_dropped_datagrams_total", "counter", "Datagrams the kernel dropped.");
+    auto& s_frames = fam("sightline_source_bad_frames_total", "counter", "Frame headers of a stream that were no length.");
     auto& s_paused = fam("sightline_source_paused_seconds_total", "counter", "Time a source was paused by backpressure.");
     for (const auto& s : stats.sources) {
         labels l{{"source", s.id}, {"type", s.type}};
@@ -164,6 +165,7 @@ std::string to_prometheus(const pipeline_stats& stats) {
         s_acc.add(l, number(s.connections_accepted));
         s_ref.add(l, number(s.connections_refused));
         if (s.kernel_dropped_datagrams) s_kern.add(l, number(*s.kernel_dropped_datagrams));
+        if (s.bad_frames) s_frames.add(l, number(*s.bad_frames));
         s_paused.add(l, s.paused_ms_total / 1000.0);
         for (const auto& [reason, n] : s.dropped_by_reason) {
             auto lr = l;

@@ -77,6 +77,7 @@ json::object source_json(const source_stats& s) {
     o["connections_refused"] = s.connections_refused;
     put_optional(o, "datagrams", s.datagrams);
     put_optional(o, "kernel_dropped_datagrams", s.kernel_dropped_datagrams);
+    put_optional(o, "bad_frames", s.bad_frames);
     for (const auto& [name, n] : s.figures) o[name] = n;
     o["paused"] = s.paused;
     o["running"] = s.running;

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "sightline/core/net.hpp"
+#include "sightline/ingest/frame_splitter.hpp"
 #include "sightline/ingest/source.hpp"
 
 namespace sightline {
@@ -18,10 +19,11 @@ struct tcp_source_config {
     std::chrono::milliseconds idle_timeout{0};       // 0: none
     std::chrono::milliseconds shutdown_timeout{5000};  // after stop(), how long open peers may keep sending
     std::size_t read_buffer_bytes = 256 * 1024;
+    sightline::framing framing = sightline::framing::newline;
 };
 
-/// Newline-framed lines from TCP clients. Each connection is a coroutine on its own
-/// strand with its own line splitter; a batch is made from each read. While the
+/// Lines from TCP clients, newline-framed or octet-counted (RFC 6587). Each connection
+/// is a coroutine on its own strand with its own frame splitter; a batch is made from each read. While the
 /// pipeline's first hand-off is full the connection does not read, so TCP flow control
 /// pushes back on the sender and no accepted line is ever dropped.
 class tcp_source : public source, public std::enable_shared_from_this<tcp_source> {
@@ -40,6 +42,7 @@ public:
     tcp::endpoint local_endpoint() const { return local_; }
 
 private:
+    void add_stats(source_stats& s) const override { s.bad_frames = metrics.bad_frames.get(); }
     net::awaitable<void> accept_loop();
     /// Starts serving an accepted connection, or refuses it beyond max_connections.
     void admit(std::shared_ptr<tcp::socket> socket);

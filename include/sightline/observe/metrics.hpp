@@ -75,6 +75,7 @@ struct source_metrics {
     counter bytes;
     counter truncated;
     counter errors;
+    counter bad_frames;  // stream sources: frame headers that were no length
     counter connections_accepted;
     counter connections_closed;
     counter connections_refused;

@@ -94,6 +94,8 @@ struct source_stats {
     /// Datagram sources only.
     std::optional<std::uint64_t> datagrams;
     std::optional<std::uint64_t> kernel_dropped_datagrams;
+    /// Stream sources: octet-counted frame headers that were no length (README "Framing").
+    std::optional<std::uint64_t> bad_frames;
     /// Type-specific counters shown as they are (e.g. a followed glob's rotations).
     std::vector<std::pair<std::string, std::uint64_t>> figures;
     double lines_per_second = 0;
