@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 seconds="${1:-${SIGHTLINE_FUZZ_SECONDS:-30}}"
 shift || true
 targets=("$@")
-if [ ${#targets[@]} -eq 0 ]; then targets=(line_splitter config http_request client_message); fi
+if [ ${#targets[@]} -eq 0 ]; then targets=(line_splitter config http_request client_message frame_splitter parse_syslog parse_json parse_logfmt
+  parse_regex); fi
 
 scripts/build.sh fuzz "${targets[@]/#/fuzz_}"
 

@@ -11,6 +11,8 @@ cd "$(dirname "$0")/.."
 # run command needs none of them.
 scripts/setup.sh prometheus prometheus-alertmanager chromium clang-14 libclang-rt-14-dev
 scripts/npm_deps.sh
+# rsyslog and syslog-ng send and forward in the syslog senders test (build/peers/syslog-ng).
+scripts/peers.sh
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"

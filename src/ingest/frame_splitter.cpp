@@ -124,9 +124,8 @@ void frame_splitter::feed_octet_counted(std::string_view data, line_batch& out) 
         case state::resync: {
             auto nl = data.find('\n', i);
             auto end = nl == std::string_view::npos ? data.size() : nl;
-            auto part = data.substr(i, end - i);
-            if (!part.empty() && part.back() == '\r' && nl != std::string_view::npos) part.remove_suffix(1);
-            add_body(part);
+            // Bytes kept as they are (a CR too): they are what the peer sent, not a line.
+            add_body(data.substr(i, end - i));
             if (nl == std::string_view::npos) {
                 i = data.size();
             } else {

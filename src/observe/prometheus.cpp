@@ -91,6 +91,8 @@ std::string to_prometheus(const pipeline_stats& stats) {
                         "Circuit breaker state: 0 closed, 1 open, 2 half-open (stages with a breaker only).");
     auto& circuit_opens = fam("sightline_stage_circuit_opens_total", "counter", "Times a stage's circuit opened.");
     auto& retry_pending = fam("sightline_stage_retry_pending", "gauge", "Lines waiting for a retry.");
+    auto& parse_failures = fam("sightline_stage_parse_failures_total", "counter",
+                               "Lines a parser could not parse, by reason (kept, dropped or failed).");
     for (const auto& s : stats.stages) {
         labels l{{"stage", s.id}, {"type", s.type}};
         in.add(l, number(s.lines_in));
@@ -105,6 +107,11 @@ std::string to_prometheus(const pipeline_stats& stats) {
             auto le = l;
             le.emplace_back("error_type", type);
             errors.add(le, number(n));
+        }
+        for (const auto& [reason, n] : s.parse_failures) {
+            auto lr = l;
+            lr.emplace_back("reason", reason);
+            parse_failures.add(lr, number(n));
         }
         retries.add(l, number(s.retries));
         util.add(l, s.rates.utilization);

@@ -29,8 +29,11 @@ stage::stage(net::io_context& ioc, stage_options o)
 }
 
 void stage::connect(std::size_t port, batch_consumer* target) {
+    // A target on several ports (two routes to one sink) gets one end-of-stream from
+    // this stage (targets() lists it once), so it counts this stage once.
+    auto known = targets();
     ports_.at(port).push_back(target);
-    target->add_producer();
+    if (std::find(known.begin(), known.end(), target) == known.end()) target->add_producer();
 }
 
 std::vector<batch_consumer*> stage::targets() const {

@@ -206,7 +206,7 @@ private:
                 err = {"bad_structured_data", "STRUCTURED-DATA must be followed by a space or the end"};
                 return false;
             }
-            auto msg = in.substr(pos + 1);
+            auto msg = trim_newlines(in.substr(pos + 1));
             if (msg.substr(0, 3) == "\xEF\xBB\xBF") msg.remove_prefix(3);  // the BOM of a UTF-8 MSG
             if (!msg.empty()) out.set(message_, field_value::string(msg));
         }
@@ -390,15 +390,26 @@ private:
                     after = std::string_view::npos;
                 }
             }
-            if (after != std::string_view::npos && after < in.size() && in[after] == ':') {
+            // "app:" or "app[pid]:"; "app[pid] " too (rsyslog's forward format writes it).
+            bool colon = after != std::string_view::npos && after < in.size() && in[after] == ':';
+            bool pid_space = !procid.empty() && after < in.size() && in[after] == ' ';
+            if (colon || pid_space) {
                 out.set(app_, field_value::string(app));
                 if (!procid.empty()) out.set(procid_, field_value::string(procid));
-                pos = after + 1;
+                pos = colon ? after + 1 : after;
                 if (pos < in.size() && in[pos] == ' ') ++pos;
             }
         }
-        if (pos < in.size()) out.set(message_, field_value::string(in.substr(pos)));
+        auto msg = trim_newlines(in.substr(std::min(pos, in.size())));
+        if (!msg.empty()) out.set(message_, field_value::string(msg));
         return true;
+    }
+
+    /// A frame's trailing newline is no part of the message (rsyslog and syslog-ng put
+    /// one inside octet-counted frames).
+    static std::string_view trim_newlines(std::string_view s) {
+        while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
+        return s;
     }
 
     static std::int64_t unix_now_us() {

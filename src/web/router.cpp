@@ -245,15 +245,21 @@ http_response handle_request(const http_request& req, const api_context& ctx) {
         json::array list;
         if (path == "/trace") {
             for (const auto& k : *query)
-                if (k.first != "limit" && k.first != "stage" && k.first != "status" && k.first != "outcome" && k.first != "q")
+                if (k.first != "limit" && k.first != "stage" && k.first != "status" && k.first != "outcome" && k.first != "q" &&
+                    k.first != "field" && k.first != "value")
                     return error_response(http::status::bad_request,
-                                          "unknown filter \"" + k.first + "\" (known: limit, stage, status, outcome, q)", v);
+                                          "unknown filter \"" + k.first +
+                                              "\" (known: limit, stage, status, outcome, q, field, value)",
+                                          v);
+            if (query->count("field") != query->count("value"))
+                return error_response(http::status::bad_request, "field and value go together", v);
             static const std::vector<std::string> statuses = {"received", "emit", "drop", "route", "error", "retry", "sink"};
             if (!arg("status").empty() && std::find(statuses.begin(), statuses.end(), arg("status")) == statuses.end())
                 return error_response(http::status::bad_request,
                                       "status must be one of received, emit, drop, route, error, retry, sink", v);
             if (ctx.traces)
-                for (const auto& t : ctx.traces->query({arg("stage"), arg("status"), arg("outcome"), arg("q")}, limit))
+                for (const auto& t :
+                     ctx.traces->query({arg("stage"), arg("status"), arg("outcome"), arg("q"), arg("field"), arg("value")}, limit))
                     list.emplace_back(t->to_json());
         } else {
             for (const auto& k : *query)

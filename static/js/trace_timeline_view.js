@@ -51,5 +51,24 @@ function stepRow(step, start, span) {
     h('span', { class: 'step-track' }, bar),
     h('span', { class: 'step-time', text: `+${micros(offset)} · ${micros(step.duration_us ?? 0)}` }),
     step.detail ? h('span', { class: 'step-detail', text: step.detail }) : null,
+    step.fields_changed ? fieldsRow(step) : null,
     h('span', { class: 'step-clock', text: clock(step.timestamp) }));
+}
+
+// The event's fields as this step left them; what the step added, changed or removed
+// is marked (the server sends both with each step that touched a field).
+function fieldsRow(step) {
+  const change = step.fields_changed ?? {};
+  const added = change.added ?? {};
+  const changed = change.changed ?? {};
+  const text = (v) => (typeof v === 'string' ? v : JSON.stringify(v));
+  const items = Object.entries(step.fields ?? {}).map(([k, v]) => {
+    const mark = k in added ? 'added' : k in changed ? 'changed' : 'kept';
+    return h('li', { class: `field field-${mark}`, 'data-field': k },
+      h('span', { class: 'field-name', text: k }), h('span', { class: 'field-value', text: text(v) }));
+  });
+  for (const k of change.removed ?? []) {
+    items.push(h('li', { class: 'field field-removed', 'data-field': k }, h('span', { class: 'field-name', text: k })));
+  }
+  return h('ul', { class: 'step-fields' }, items);
 }

@@ -93,6 +93,24 @@ BOOST_AUTO_TEST_CASE(fan_out_delivers_every_line_to_each_target) {
     BOOST_TEST(num(stats, "processors", "up", "lines_out") == 3u);  // lines, not deliveries
 }
 
+BOOST_AUTO_TEST_CASE(routes_of_several_values_to_one_sink_end_its_stream_once) {
+    // Regression: each route to the same sink counted as a producer, but the router
+    // ends its stream once per target, so the sink waited for ever at shutdown.
+    temp_dir d;
+    std::ofstream(d.file("in.log")) << "{\"severity\":\"err\"}\n{\"severity\":\"crit\"}\n{\"severity\":\"info\"}\n";
+    auto cfg = parse(R"({"sources":[{"type":"file","id":"in","path":")" + d.file("in.log") + R"("}],
+        "processors":[{"type":"parse_json","id":"j"},
+                      {"type":"tag_router","id":"r","field":"severity","routes":{"err":"bad","crit":"bad"},"default":"ok"}],
+        "sinks":[{"type":"file","id":"bad","path":")" + d.file("bad.log") + R"(","format":"json"},
+                 {"type":"file","id":"ok","path":")" + d.file("ok.log") + R"("}]})");
+    auto stats = run_to_end(std::move(cfg));
+    BOOST_TEST(read_file(d.file("bad.log")) ==
+               R"({"severity":"err","message":"{\"severity\":\"err\"}"})" "\n"
+               R"({"severity":"crit","message":"{\"severity\":\"crit\"}"})" "\n");
+    BOOST_TEST(read_file(d.file("ok.log")) == "{\"severity\":\"info\"}\n");
+    BOOST_TEST(num(stats, "sinks", "bad", "lines") == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(failed_lines_go_to_dead_letter_with_stage_and_message) {
     temp_dir d;
     std::ofstream(d.file("in.log")) << "ok 1\nbad 2\nok 3\nbad 4\n";

@@ -54,4 +54,15 @@ BOOST_AUTO_TEST_CASE(client_message_seeds_and_regressions_hold) {
     BOOST_TEST(replay("client_message", sightline::fuzz::client_message_input) > 0u);
 }
 
+BOOST_AUTO_TEST_CASE(frame_splitter_seeds_and_regressions_hold) {
+    BOOST_TEST(replay("frame_splitter", sightline::fuzz::frame_splitter_input) > 0u);
+}
+
+BOOST_AUTO_TEST_CASE(parser_seeds_and_regressions_hold) {
+    BOOST_TEST(replay("parse_syslog", sightline::fuzz::parse_syslog_input) > 0u);
+    BOOST_TEST(replay("parse_json", sightline::fuzz::parse_json_input) > 0u);
+    BOOST_TEST(replay("parse_logfmt", sightline::fuzz::parse_logfmt_input) > 0u);
+    BOOST_TEST(replay("parse_regex", sightline::fuzz::parse_regex_input) > 0u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -29,5 +29,13 @@ void http_request_input(std::string_view data);
 /// A WebSocket client's message: the parser never throws, and every error it returns
 /// is short, valid UTF-8 (it goes back in a text frame).
 void client_message_input(std::string_view data);
+/// Stream framing: chunked feeding gives exactly what one feed gives, in every framing.
+void frame_splitter_input(std::string_view data);
+/// The parsers (parsers_fuzz.cpp): one outcome per line, fields inside their batch, the
+/// json format valid JSON; parse_json agrees with Boost.JSON's DOM parser.
+void parse_syslog_input(std::string_view data);
+void parse_json_input(std::string_view data);
+void parse_logfmt_input(std::string_view data);
+void parse_regex_input(std::string_view data);
 
 }  // namespace sightline::fuzz

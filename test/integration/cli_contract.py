@@ -296,7 +296,7 @@ def install_finds_its_default_config_and_unit_verifies():
         assert os.path.exists(os.path.join(prefix, f)), f
     # No --config: the default config beside the installed binary is found and valid.
     r = subprocess.run([installed, "--check"], capture_output=True, cwd=D, timeout=30)
-    assert r.returncode == 0 and b"2 source(s), 2 stage(s), 3 sink(s)" in r.stdout, (r.stdout, r.stderr)
+    assert r.returncode == 0 and b"2 source(s), 6 stage(s), 3 sink(s)" in r.stdout, (r.stdout, r.stderr)
     unit = open(os.path.join(build_dir, "sightline.service")).read()
     assert "DynamicUser=yes" in unit and "ProtectSystem=strict" in unit and "NoNewPrivileges=yes" in unit
     if shutil.which("systemd-analyze"):

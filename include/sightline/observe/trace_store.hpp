@@ -13,6 +13,8 @@ struct trace_filter {
     std::string status;   // a step's status (with stage: the same step)
     std::string outcome;  // sink id, "dropped" or "error"
     std::string text;     // substring of the original content
+    std::string field;    // with value: the line's fields after its last step hold field == value
+    std::string value;    // (compared as text: a number 812 matches "812")
     bool matches(const trace_record& r) const;
 };
 
