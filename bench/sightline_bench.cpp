@@ -13,6 +13,9 @@
 //       bytes (one thread each), or appends them to FILE as they come. Prints
 //       {"port": P} once listening (P may be 0), then, when every connection has
 //       closed, one JSON object with what was received.
+//   generate, tcp and udp take --format plain (the default), syslog (RFC 5424, local0
+//   with the level's severity) or json (one object: ts, level, svc, req, user,
+//   latency_ms, msg): the same facts in each.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -47,12 +50,40 @@ const char* pick_level(std::mt19937_64& rng) {
     return "NOTE";
 }
 
+/// What the generated lines look like (--format): a plain log line, RFC 5424 syslog
+/// or a JSON object, all about 110 to 150 bytes and carrying the same facts.
+enum class line_style { plain, syslog, json };
+line_style style = line_style::plain;
+
 /// Appends one realistic log line (with its newline) to `out`.
 void append_line(std::string& out, std::uint64_t i, std::mt19937_64& rng) {
     static const char* services[] = {"api", "db", "auth", "cache", "billing", "search"};
     static const char* messages[] = {"request handled", "slow upstream response", "connection reset by peer",
                                      "cache miss for key", "user session refreshed", "payment authorised"};
     char buf[256];
+    if (style != line_style::plain) {
+        const char* level = pick_level(rng);
+        // local0 with the level's severity: err 3, warning 4, notice 5, info 6, debug 7.
+        int severity = level[0] == 'E' ? 3 : level[0] == 'W' ? 4 : level[0] == 'N' ? 5 : level[0] == 'I' ? 6 : 7;
+        static const char* names[] = {"", "", "", "err", "warning", "notice", "info", "debug"};
+        auto mm = static_cast<unsigned long long>(i / 60 % 60), ss = static_cast<unsigned long long>(i % 60),
+             us = static_cast<unsigned long long>(i % 1000000);
+        const char* svc = services[rng() % 6];
+        auto user = static_cast<unsigned long long>(rng() % 10000), ms = static_cast<unsigned long long>(rng() % 1000);
+        const char* msg = messages[rng() % 6];
+        int n = style == line_style::syslog
+                    ? std::snprintf(buf, sizeof buf,
+                                    "<%d>1 2026-11-22T10:%02llu:%02llu.%06lluZ web%02llu.example.com %s %llu - - %s "
+                                    "user=%04llu latency_ms=%03llu\n",
+                                    128 + severity, mm, ss, us, static_cast<unsigned long long>(i % 16), svc,
+                                    static_cast<unsigned long long>(1000 + i % 9000), msg, user, ms)
+                    : std::snprintf(buf, sizeof buf,
+                                    "{\"ts\":\"2026-11-22T10:%02llu:%02llu.%06lluZ\",\"level\":\"%s\",\"svc\":\"%s\","
+                                    "\"req\":%llu,\"user\":%llu,\"latency_ms\":%llu,\"msg\":\"%s\"}\n",
+                                    mm, ss, us, names[severity], svc, static_cast<unsigned long long>(i), user, ms, msg);
+        out.append(buf, static_cast<std::size_t>(n));
+        return;
+    }
     int n = std::snprintf(buf, sizeof buf,
                           "2026-11-22T10:%02llu:%02llu.%06lluZ %-5s svc=%s req=%010llu user=%04llu latency_ms=%03llu msg=\"%s\"\n",
                           static_cast<unsigned long long>(i / 60 % 60), static_cast<unsigned long long>(i % 60),
@@ -332,13 +363,21 @@ int main(int argc, char** argv) {
         "seed", po::value(&seed), "random seed")("host", po::value(&host), "destination address")(
         "port", po::value(&port), "destination port")("connections", po::value(&connections), "TCP connections")(
         "rate", po::value(&rate), "lines per second in total (0: unlimited)")(
-        "lines-per-datagram", po::value(&per_datagram), "lines in each UDP datagram");
+        "lines-per-datagram", po::value(&per_datagram), "lines in each UDP datagram")(
+        "format", po::value<std::string>()->default_value("plain"), "plain, syslog (RFC 5424) or json lines");
     po::variables_map vm;
     try {
         po::store(po::parse_command_line(argc - 1, argv + 1, d), vm);
         po::notify(vm);
     } catch (const po::error& e) {
         std::cerr << "sightline_bench: " << e.what() << "\n";
+        return 2;
+    }
+    const auto format = vm["format"].as<std::string>();
+    if (format == "syslog") style = line_style::syslog;
+    else if (format == "json") style = line_style::json;
+    else if (format != "plain") {
+        std::cerr << "sightline_bench: --format is plain, syslog or json\n";
         return 2;
     }
     if (cmd == "generate") {

@@ -54,11 +54,5 @@ std::size_t field_keys::size() {
     return t.names.size();
 }
 
-std::optional<key_id> key_cache::intern(std::string_view name) {
-    if (auto it = ids_.find(name); it != ids_.end()) return it->second;
-    auto id = field_keys::intern(name);
-    if (id && ids_.size() < 4096) ids_.emplace(std::string(name), *id);  // a bounded memo
-    return id;
-}
 
 }  // namespace sightline

@@ -2,6 +2,9 @@
 
 #include <charconv>
 #include <cmath>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace sightline {
 
@@ -31,6 +34,24 @@ void append_json_string(std::string& out, std::string_view s) {
     std::size_t run = 0;  // start of the pending run of bytes copied as they are
     std::size_t i = 0;
     while (i < s.size()) {
+#if defined(__SSE2__)
+        // 16 bytes at a time while none needs a look: no control character, quote,
+        // backslash or byte >= 0x80 (the common case of log text).
+        while (i + 16 <= s.size()) {
+            __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+            __m128i special = _mm_or_si128(
+                _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                // signed compare: bytes >= 0x80 are negative, so "< 0x20" catches them too
+                _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+            int mask = _mm_movemask_epi8(special);
+            if (mask != 0) {
+                i += static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+                break;
+            }
+            i += 16;
+        }
+        if (i >= s.size()) break;
+#endif
         auto c = static_cast<unsigned char>(s[i]);
         if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
             ++i;

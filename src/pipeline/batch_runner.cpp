@@ -87,6 +87,27 @@ void line_context::set_field(key_id key, field_value value) {
     fields_changed_ = true;
 }
 
+void line_context::add_fields(std::span<const field_view> fields) {
+    if (fields.empty()) return;
+    if (!materialized_ && in_->lines[index_].field_count == 0) {
+        // The common case, a parser on a line without fields: no lookups at all.
+        if (fields.size() > max_fields_per_line) throw std::length_error("more than 1024 fields on one line");
+        work_.assign(fields.begin(), fields.end());
+        materialized_ = fields_changed_ = true;
+        return;
+    }
+    materialize_fields();
+    for (const auto& f : fields) {
+        if (auto* w = find_work(f.key)) {
+            w->value = f.value;
+        } else {
+            if (work_.size() >= max_fields_per_line) throw std::length_error("more than 1024 fields on one line");
+            work_.push_back(f);
+        }
+    }
+    fields_changed_ = true;
+}
+
 bool line_context::remove_field(key_id key) {
     materialize_fields();
     auto* f = find_work(key);

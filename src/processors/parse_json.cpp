@@ -61,7 +61,7 @@ public:
         }
         // Flattened: the member's key becomes the prefix of the nested members.
         path_ends_.push_back(path_.size());
-        path_.append(member_key_);
+        path_.append(member_key_.data(), member_key_.size());
         path_.push_back('.');
         ++depth_;
         (void)ec;
@@ -98,16 +98,22 @@ public:
         return true;
     }
     bool on_key(json::string_view s, std::size_t, json::error_code&) {
-        key_.append(s.data(), s.size());
+        std::string_view key(s.data(), s.size());
+        if (!key_.empty() || !within_input(key)) {
+            // In parts, or unescaped by the parser into its own buffer: keep a copy.
+            key_.append(key);
+            member_store_.swap(key_);
+            key = member_store_;
+        }
+        key_.clear();
         if (capturing()) {
             if (!raw_first_) raw_.push_back(',');
-            append_json_string(raw_, key_);
+            append_json_string(raw_, key);
             raw_.push_back(':');
             raw_after_key_ = true;  // the value follows the colon without a comma
         } else {
-            member_key_ = key_;
+            member_key_ = key;  // a slice of the line, or of member_store_, until the next key
         }
-        key_.clear();
         return true;
     }
     bool on_string_part(json::string_view s, std::size_t, json::error_code&) {
@@ -130,8 +136,7 @@ public:
             return true;
         }
         // An unescaped string is a slice of the line; anything else is copied.
-        bool slice = v.data() >= input_.data() && v.data() + v.size() <= input_.data() + input_.size();
-        auto text = slice ? v : out_->arena.copy(v);
+        auto text = within_input(v) ? v : out_->arena.copy(v);
         str_.clear();
         return add_member(field_value::string(text), ec);
     }
@@ -181,6 +186,9 @@ public:
     bool on_comment(json::string_view, json::error_code&) { return true; }
 
 private:
+    bool within_input(std::string_view v) const {
+        return v.data() >= input_.data() && v.data() + v.size() <= input_.data() + input_.size();
+    }
     bool capturing() const { return capture_depth_ != 0; }
     /// A comma before a value inside a captured container (not after a key).
     void begin_value_raw() {
@@ -215,7 +223,7 @@ private:
     }
     bool add_member(field_value v, json::error_code& ec) {
         if (path_.empty()) return add(member_key_, v, ec);
-        full_key_.assign(path_).append(member_key_);
+        full_key_.assign(path_).append(member_key_.data(), member_key_.size());
         return add(full_key_, v, ec);
     }
     bool add(std::string_view name, field_value v, json::error_code& ec) {
@@ -252,7 +260,8 @@ private:
     bool parted_ = false;
     std::string path_;  // "a.b." while inside {"a":{"b":{...}}}
     std::vector<std::size_t> path_ends_;
-    std::string member_key_, full_key_, key_, str_, num_, raw_;
+    std::string_view member_key_;  // the current member's name
+    std::string member_store_, full_key_, key_, str_, num_, raw_;
 };
 
 class parse_json final : public detail::parser_processor {

@@ -140,8 +140,8 @@ protected:
             pri = v;
             pos = close + 1;
         }
-        out.set(facility_, field_value::string(facility_names[static_cast<std::size_t>(pri / 8)]));
-        out.set(severity_, field_value::string(severity_names[static_cast<std::size_t>(pri % 8)]));
+        out.add(facility_, field_value::string(facility_names[static_cast<std::size_t>(pri / 8)]));
+        out.add(severity_, field_value::string(severity_names[static_cast<std::size_t>(pri % 8)]));
         // RFC 5424: a VERSION (a non-zero digit, up to three) and a space after the PRI.
         if (pos > 0 && pos < in.size() && in[pos] >= '1' && in[pos] <= '9') {
             std::size_t v = pos;
@@ -175,7 +175,7 @@ private:
                 err = {"bad_timestamp", "TIMESTAMP is not an RFC 3339 time with a zone"};
                 return false;
             }
-            out.set(timestamp_, field_value::string(ts));
+            out.add(timestamp_, field_value::string(ts));
         }
         auto header = [&](key_id k, std::string_view v, std::size_t max, std::string_view name) {
             if (v == "-") return true;
@@ -183,7 +183,7 @@ private:
                 err = {"field_too_long", std::string(name) + " is longer than " + std::to_string(max)};
                 return false;
             }
-            out.set(k, field_value::string(v));
+            out.add(k, field_value::string(v));
             return true;
         };
         if (!header(host_, host, 255, "HOSTNAME") || !header(app_, app, 48, "APP-NAME") ||
@@ -208,7 +208,7 @@ private:
             }
             auto msg = trim_newlines(in.substr(pos + 1));
             if (msg.substr(0, 3) == "\xEF\xBB\xBF") msg.remove_prefix(3);  // the BOM of a UTF-8 MSG
-            if (!msg.empty()) out.set(message_, field_value::string(msg));
+            if (!msg.empty()) out.add(message_, field_value::string(msg));
         }
         return true;
     }
@@ -355,11 +355,11 @@ private:
         }
         if (have_ts) {
             if (pos < in.size() && in[pos] == ' ') ++pos;
-            out.set(timestamp_, field_value::string(out.arena.copy(ts)));
+            out.add(timestamp_, field_value::string(out.arena.copy(ts)));
         } else {
             // No timestamp: the receive time stands in (as rsyslog and syslog-ng do).
             format_time(now_us, offset, ts);
-            out.set(timestamp_, field_value::string(out.arena.copy(ts)));
+            out.add(timestamp_, field_value::string(out.arena.copy(ts)));
         }
         // HOSTNAME, when a timestamp precedes it and the word is no TAG ("su:", "cron[12]:").
         if (have_ts) {
@@ -369,7 +369,7 @@ private:
                 bool host = word.size() <= 255 && word.back() != ':';
                 for (char c : word) host = host && hostname_char(c);
                 if (host) {
-                    out.set(host_, field_value::string(word));
+                    out.add(host_, field_value::string(word));
                     pos = sp + 1;
                 }
             }
@@ -394,14 +394,14 @@ private:
             bool colon = after != std::string_view::npos && after < in.size() && in[after] == ':';
             bool pid_space = !procid.empty() && after < in.size() && in[after] == ' ';
             if (colon || pid_space) {
-                out.set(app_, field_value::string(app));
-                if (!procid.empty()) out.set(procid_, field_value::string(procid));
+                out.add(app_, field_value::string(app));
+                if (!procid.empty()) out.add(procid_, field_value::string(procid));
                 pos = colon ? after + 1 : after;
                 if (pos < in.size() && in[pos] == ' ') ++pos;
             }
         }
         auto msg = trim_newlines(in.substr(std::min(pos, in.size())));
-        if (!msg.empty()) out.set(message_, field_value::string(msg));
+        if (!msg.empty()) out.add(message_, field_value::string(msg));
         return true;
     }
 

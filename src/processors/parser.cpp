@@ -17,11 +17,14 @@ std::vector<param_spec> parser_params() {
 }
 
 void parsed_fields::set(key_id key, field_value v) {
-    for (auto& f : fields)
-        if (f.key == key) {
-            f.value = v;
-            return;
-        }
+    if (seen_[key] == line_) {
+        for (auto& f : fields)
+            if (f.key == key) {
+                f.value = v;
+                return;
+            }
+    }
+    seen_[key] = line_;
     fields.push_back({key, v});
 }
 
@@ -63,7 +66,7 @@ void parser_processor::process(line_context& line) {
         }
     }
     if (ok) {
-        for (const auto& f : parsed_.fields) line.set_field(f.key, f.value);
+        line.add_fields(parsed_.fields);  // valid until emit(): parsed_ is cleared at the next line
         line.emit();
         return;
     }

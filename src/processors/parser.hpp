@@ -2,6 +2,7 @@
 // What every parser processor shares: `field` (parse this field's text instead of the
 // line's), `on_error` (fail, keep or drop), and collecting the parsed fields so that a
 // line that fails to parse goes on exactly as it came (no half-parsed fields).
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,17 +24,28 @@ struct parse_error {
     std::string message;
 };
 
-/// The fields a parser found in one line. Text is a slice of the input or a copy in
-/// `arena` (unescaped strings); both stay valid until the line is emitted.
+/// The fields a parser found in one line. Text is a slice of the input, a copy in
+/// `arena` (unescaped strings) or a literal; all stay valid until the line is emitted.
 struct parsed_fields {
     std::vector<field_view> fields;
     byte_arena arena;
+    /// Adds `key`, which this line has not had yet (a parser's fixed names).
+    void add(key_id key, field_value v) { fields.push_back({key, v}); }
     /// Adds or replaces `key` (a repeated JSON member or logfmt key: the last wins).
+    /// A per-key stamp makes the check O(1) however many fields the line has.
     void set(key_id key, field_value v);
     void clear() {
         fields.clear();
         arena.reset();
+        if (++line_ == 0) {  // the stamp wrapped: forget every key
+            std::fill(seen_.begin(), seen_.end(), 0);
+            line_ = 1;
+        }
     }
+
+private:
+    std::vector<std::uint32_t> seen_ = std::vector<std::uint32_t>(field_keys::capacity + 1, 0);
+    std::uint32_t line_ = 1;
 };
 
 class parser_processor : public processor {

@@ -93,6 +93,16 @@ std::string received_at(std::int64_t us) {
 }
 }  // namespace
 
+const std::string& line_format::quoted_key(key_id k) const {
+    if (k >= quoted_keys_.size()) quoted_keys_.resize(k + 1u);
+    auto& q = quoted_keys_[k];
+    if (q.empty()) {
+        append_json_string(q, field_keys::name(k));
+        q.push_back(':');
+    }
+    return q;
+}
+
 void line_format::format_line(const line_batch& in, std::size_t i, std::string& out) const {
     const auto text = in.text(i);
     const auto tag = in.lines[i].tag;
@@ -116,7 +126,9 @@ void line_format::format_line(const line_batch& in, std::size_t i, std::string& 
         };
         bool message_field = false;
         for (const auto& f : fields) {
-            member(field_keys::name(f.key));
+            if (!first) out.push_back(',');
+            first = false;
+            out.append(quoted_key(f.key));
             append_json_value(out, in.value_of(f));
             message_field |= f.key == message_;
         }

@@ -3,7 +3,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <vector>
 
 namespace sightline {
 
@@ -29,17 +29,32 @@ public:
 };
 
 /// A processor's private memo of field_keys::intern, for names seen line after line
-/// (JSON members, logfmt keys): a hash lookup without the table's lock.
+/// (JSON members, logfmt keys): a direct-mapped table with a cheap hash, no lock; a
+/// collision only costs a trip to the shared table.
 class key_cache {
 public:
-    std::optional<key_id> intern(std::string_view name);
+    std::optional<key_id> intern(std::string_view name) {
+        auto& e = slots_[slot(name)];
+        if (e.id && e.name == name) return e.id;
+        auto id = field_keys::intern(name);
+        if (id && name.size() <= 64) {
+            e.name.assign(name);
+            e.id = *id;
+        }
+        return id;
+    }
 
 private:
-    struct hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    static std::size_t slot(std::string_view s) {
+        std::uint64_t h = s.size() * 0x9E3779B97F4A7C15ull;
+        for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001B3ull;
+        return static_cast<std::size_t>(h >> 55);  // 512 slots
+    }
+    struct entry {
+        std::string name;
+        key_id id = 0;
     };
-    std::unordered_map<std::string, key_id, hash, std::equal_to<>> ids_;
+    std::vector<entry> slots_ = std::vector<entry>(512);
 };
 
 }  // namespace sightline

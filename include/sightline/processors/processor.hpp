@@ -44,6 +44,9 @@ public:
     /// Adds field `key`, or replaces its value. Text that is not a slice of the line is
     /// copied, so the caller may reuse its buffer at once.
     void set_field(key_id key, field_value value);
+    /// Sets many fields at once (a parser's): like set_field for each, but the text is
+    /// not copied, so it must stay valid until the line is emitted.
+    void add_fields(std::span<const field_view> fields);
     /// Removes field `key`; false when there was none.
     bool remove_field(key_id key);
     /// Renames field `from` to `to` (replacing `to`); false when `from` is absent.

@@ -41,6 +41,9 @@ private:
     bool include_source_ = false, include_tag_ = false, include_line_id_ = false, include_received_at_ = false;
     const tag_table* tags_ = nullptr;
     key_id message_ = 0;
+    /// `"name":` of each field name met, quoted once (a sink formats on its strand only).
+    mutable std::vector<std::string> quoted_keys_;
+    const std::string& quoted_key(key_id k) const;
 };
 
 }  // namespace sightline
