@@ -16,7 +16,10 @@ from bench_lib import free_port, http, port_bound, wait_until
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEERS = os.path.join(HERE, "peers")
 NOBODY = 65534
-OUTPUTS = {"file": ["out.log"], "route": ["errors.log", "warnings.log", "rest.log"]}
+OUTPUTS = {"file": ["out.log"], "route": ["errors.log", "warnings.log", "rest.log"],
+           "syslog": ["errors.json", "warnings.json", "rest.json"], "json": ["out.json"]}
+# The Sightline config of each scenario kind ("route" is bench/tcp.json).
+SIGHTLINE_CONFIGS = {"file": "sightline-file.json", "syslog": "sightline-syslog.json", "json": "sightline-json.json"}
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _children = set()
@@ -110,12 +113,17 @@ class Running:
 
 
 def start_sightline(build, scenario, proto, work, trace_args=()):
-    """tcp|udp -> tagger -> file (scenario "file"), or bench/tcp.json's
-    tagger -> tag_router -> 3 files ("route"); metrics and the HTTP server on."""
+    """tcp|udp -> tagger -> file (scenario "file"), bench/tcp.json's tagger -> tag_router
+    -> 3 files ("route"), parse_syslog -> route on severity -> 3 JSON files ("syslog") or
+    parse_json -> filter on a field -> a JSON file ("json"); metrics and HTTP on."""
     port, hport = free_port(), free_port()
-    with open(os.path.join(PEERS, "sightline-file.json") if scenario == "file" else os.path.join(HERE, "tcp.json")) as f:
+    config = os.path.join(PEERS, SIGHTLINE_CONFIGS[scenario]) if scenario in SIGHTLINE_CONFIGS else os.path.join(HERE, "tcp.json")
+    with open(config) as f:
         cfg = json.load(f)
-    cfg["sources"] = [{"type": proto, "id": "in", "listen": f"127.0.0.1:{port}"}]
+    source = cfg["sources"][0]
+    cfg["sources"] = [{**source, "type": proto, "id": "in", "listen": f"127.0.0.1:{port}"}]
+    if proto != "tcp":
+        cfg["sources"][0].pop("framing", None)
     cfg["http"]["listen"] = f"127.0.0.1:{hport}"
     with open(os.path.join(work, "config.json"), "w") as f:
         json.dump(cfg, f)
@@ -135,7 +143,9 @@ def start_rsyslog(scenario, proto, work):
 def start_syslog_ng(root, scenario, proto, work):
     """`root` is where the syslog-ng-core package was unpacked (dpkg -x)."""
     port = free_port()
-    conf = fill("syslog-ng.conf", input=fill(f"syslog-ng-{proto}.conf"), actions=fill(f"syslog-ng-{scenario}.conf"))
+    # The syslog scenario's actions bring their own source (one that parses RFC 5424).
+    source = "" if scenario == "syslog" else fill(f"syslog-ng-{proto}.conf")
+    conf = fill("syslog-ng.conf", input=source, actions=fill(f"syslog-ng-{scenario}.conf"))
     with open(os.path.join(work, "syslog-ng.conf"), "w") as f:
         f.write(fill_values(conf, work=work, port=port))
     lib = os.path.join(root, "usr", "lib", "syslog-ng")

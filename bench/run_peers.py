@@ -10,10 +10,15 @@ line block), each system in turn in ABBA order, several rounds:
   udp -> file     the highest rate (lines/s, one line a datagram) each system takes
                   without losing a line, found on a ladder of rates, and the loss one
                   step above it
+  syslog-json     RFC 5424 lines (sightline_bench --format syslog) -> parse -> route on
+                  severity (err, warning, rest) -> 3 files in JSON, in every system
+  json-filter     JSON lines -> parse_json -> filter on a field -> a file in JSON
+                  (Sightline only: the peers have no JSON input parser to compare)
 
 A TCP round counts only when the destination files hold every byte sent and exactly
 --lines lines. Usage: bench/run_peers.py BUILD_DIR [--syslog-ng DIR] [--lines N]
-[--connections C] [--rounds R] [--udp-rounds R] [--only tcp-file,tcp-route,udp-file]
+[--connections C] [--rounds R] [--udp-rounds R]
+[--only tcp-file,tcp-route,udp-file,syslog-json,json-filter]
 [--systems 'raw limit,Sightline,rsyslog,syslog-ng']
 """
 import argparse
@@ -39,6 +44,11 @@ UDP_TRIAL_SECONDS = 1.0
 UDP_MAX_TRIALS = 7
 
 
+# The config kind of each scenario (peers.py), and the input format it sends.
+KINDS = {"tcp-file": "file", "tcp-route": "route", "udp-file": "file", "syslog-json": "syslog", "json-filter": "json"}
+FORMATS = {"syslog-json": "syslog", "json-filter": "json"}
+
+
 class Rejected(Exception):
     """A round whose destination did not hold exactly what was sent."""
 
@@ -46,8 +56,10 @@ class Rejected(Exception):
 def systems_for(scenario, a):
     """name -> start(work, proto) for the systems that run a scenario."""
     build, sng = a.build_dir, a.syslog_ng
-    kind = "route" if scenario == "tcp-route" else "file"
+    kind = KINDS[scenario]
     s = {"Sightline": lambda w, p: peers.start_sightline(build, kind, p, w)}
+    if scenario == "json-filter":
+        return s
     if scenario == "tcp-route":
         s["Sightline, trace 1 %"] = lambda w, p: peers.start_sightline(build, kind, p, w, ("--trace-sample", "0.01"))
         s[f"Sightline, {WS_CLIENTS} WebSocket clients"] = lambda w, p: peers.start_sightline(build, kind, p, w)
@@ -67,9 +79,9 @@ def children_cpu_seconds():
     return r.ru_utime + r.ru_stime
 
 
-def loadgen(a, proto, port, lines, rate=0):
+def loadgen(a, proto, port, lines, rate=0, line_format="plain"):
     argv = [os.path.join(a.build_dir, "sightline_bench"), proto, "--port", str(port), "--lines", str(lines),
-            "--rate", str(rate)]
+            "--rate", str(rate), "--format", line_format]
     if proto == "tcp":
         argv += ["--connections", str(a.connections)]
     r = subprocess.run(argv, capture_output=True, text=True, timeout=600, preexec_fn=peers.die_with_parent)
@@ -79,8 +91,9 @@ def loadgen(a, proto, port, lines, rate=0):
     return sent
 
 
-def tcp_round(a, start, work, name):
+def tcp_round(a, start, work, name, scenario="tcp-route"):
     running = start(work, "tcp")
+    structured = scenario in FORMATS  # JSON out: the files differ from the input, count lines
     crowd = None
     try:
         running.wait_ready()
@@ -91,7 +104,7 @@ def tcp_round(a, start, work, name):
         cpu0 = proc_cpu_seconds(running.pid)
         t0 = time.time()
         sender0 = children_cpu_seconds()
-        sent = loadgen(a, "tcp", running.port, a.lines)
+        sent = loadgen(a, "tcp", running.port, a.lines, line_format=FORMATS.get(scenario, "plain"))
         sender_cpu = children_cpu_seconds() - sender0
         if name.startswith("raw limit"):
             got = json.loads(running.proc.communicate(timeout=120)[0])
@@ -101,13 +114,16 @@ def tcp_round(a, start, work, name):
                 raise Rejected("the raw reader's file does not hold what it read")
         else:
             counter = LineCounter(running.outputs)
-            if not wait_until(lambda: counter.total_bytes() >= sent["bytes"], 120, 0.002):
+            if structured:
+                if not wait_until(lambda: counter.count() >= a.lines, 120, 0.002):
+                    raise Rejected(f"destination holds {counter.count()} of {a.lines} lines")
+            elif not wait_until(lambda: counter.total_bytes() >= sent["bytes"], 120, 0.002):
                 raise Rejected(f"destination holds {counter.total_bytes()} of {sent['bytes']} bytes")
             elapsed = time.time() - t0
             cpu, rss = proc_cpu_seconds(running.pid) - cpu0, peak_rss_mib(running.pid)
             lines, nbytes = counter.count(), counter.total_bytes()
             split = [counter.lines[p] for p in running.outputs]
-        if lines != a.lines or nbytes != sent["bytes"]:
+        if lines != a.lines or (nbytes != sent["bytes"] and not structured):
             raise Rejected(f"destination holds {lines} lines, {nbytes} bytes; sent {a.lines}, {sent['bytes']}")
         return {"lines_per_s": a.lines / elapsed, "mb_per_s": sent["bytes"] / elapsed / 1e6,
                 "cpu_s_per_m": cpu / (a.lines / 1e6), "sender_cpu_s_per_m": sender_cpu / (a.lines / 1e6),
@@ -207,7 +223,10 @@ def run_scenario(a, scenario, rounds, root):
             warm_page_cache(root, a.lines * 110)
             subprocess.run(["sync"])
             try:
-                res = (udp_search if scenario == "udp-file" else tcp_round)(a, systems[name], work, name)
+                if scenario == "udp-file":
+                    res = udp_search(a, systems[name], work, name)
+                else:
+                    res = tcp_round(a, systems[name], work, name, scenario)
                 results[name].append(res)
                 print(f"round {r + 1}, {scenario}, {name}: {res['lines_per_s']:,.0f} lines/s, "
                       f"{res['cpu_s_per_m']:.3f} CPU s/M, peak RSS {res['peak_rss_mib']:.0f} MiB", flush=True)

@@ -20,7 +20,7 @@ export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1"
 
 status=0
 echo "== fuzz"
-scripts/fuzz.sh "${SIGHTLINE_FUZZ_SECONDS:-30}" || status=1
+scripts/fuzz.sh "${SIGHTLINE_FUZZ_SECONDS:-20}" || status=1
 for flavour in ci asan tsan; do
   echo "== build $flavour"
   scripts/build.sh "$flavour"
