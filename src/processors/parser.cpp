@@ -16,7 +16,7 @@ std::vector<param_spec> parser_params() {
              .choices = {"fail", "keep", "drop"}}};
 }
 
-void parsed_fields::set(key_id key, field_value v) {
+void parsed_fields::set(key_id key, const field_value& v) {
     if (seen_[key] == line_) {
         for (auto& f : fields)
             if (f.key == key) {

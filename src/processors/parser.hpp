@@ -30,10 +30,10 @@ struct parsed_fields {
     std::vector<field_view> fields;
     byte_arena arena;
     /// Adds `key`, which this line has not had yet (a parser's fixed names).
-    void add(key_id key, field_value v) { fields.push_back({key, v}); }
+    void add(key_id key, const field_value& v) { fields.push_back({key, v}); }
     /// Adds or replaces `key` (a repeated JSON member or logfmt key: the last wins).
     /// A per-key stamp makes the check O(1) however many fields the line has.
-    void set(key_id key, field_value v);
+    void set(key_id key, const field_value& v);
     void clear() {
         fields.clear();
         arena.reset();

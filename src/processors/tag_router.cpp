@@ -27,8 +27,10 @@ public:
         if (field_) {
             field_value v;
             if (line.field(field_, v)) {
-                std::string_view text = v.text;
-                if (v.kind != value_kind::string) {
+                std::string_view text;
+                if (v.kind == value_kind::string) {
+                    text = v.text;
+                } else {
                     scratch_.clear();
                     v.append_text(scratch_);
                     text = scratch_;

@@ -24,12 +24,14 @@ let service, browser, page, tcpPort;
 const dialogs = [];
 const pageErrors = [];
 
-/** tcp_in -> tagger -> fault -> router -> errors_out | rest_out; failures to the dead letter. */
+/** tcp_in -> tagger -> fields (logfmt, kept when it fails) -> fault -> router -> errors_out | rest_out;
+ *  failures to the dead letter. */
 function pipelineConfig(httpPort) {
   return {
     sources: [{ type: 'tcp', id: 'tcp_in', listen: `127.0.0.1:${tcpPort}` }],
     processors: [
       { type: 'tagger', id: 'tagger' },
+      { type: 'parse_logfmt', id: 'fields', on_error: 'keep' },
       { type: 'fault', id: 'fault', pattern: 'FAILME', message: 'injected fault' },
       { type: 'tag_router', id: 'router', routes: { error: 'errors_out' }, default: 'rest_out' },
     ],
@@ -100,7 +102,7 @@ test('the page loads with a CSP that forbids inline scripts, and draws the pipel
   const csp = res.headers.get('content-security-policy') ?? '';
   assert.match(csp, /script-src 'self'/);
   assert.doesNotMatch(csp, /unsafe-inline/);
-  for (const id of ['tcp_in', 'tagger', 'fault', 'router', 'errors_out', 'rest_out', 'dead_letter']) {
+  for (const id of ['tcp_in', 'tagger', 'fields', 'fault', 'router', 'errors_out', 'rest_out', 'dead_letter']) {
     await page.waitForSelector(`g.node[data-id="${id}"]`);
   }
   await expectText('#health', 'healthy');
@@ -121,7 +123,7 @@ test('counters reach the exact numbers sent, without a reload', async () => {
 
 test('a traced line appears and its path shows the right stages', async () => {
   const marker = `trace-me-${token}`;
-  await sendLines(tcpPort, [`INFO ${marker}`]);
+  await sendLines(tcpPort, [`level=info user=bob msg=${marker}`]);
   await page.fill('#traces-text', marker);
   const row = page.locator('#traces-list li.trace-row', { hasText: marker });
   await row.first().waitFor();
@@ -129,9 +131,15 @@ test('a traced line appears and its path shows the right stages', async () => {
   await row.first().click();
   await page.waitForSelector('#trace-timeline li.step');
   const stages = await page.$$eval('#trace-timeline li.step', (steps) => steps.map((s) => s.dataset.stage));
-  assert.deepEqual(stages, ['tcp_in', 'tagger', 'fault', 'router', 'rest_out']);
+  assert.deepEqual(stages, ['tcp_in', 'tagger', 'fields', 'fault', 'router', 'rest_out']);
   const statuses = await page.$$eval('#trace-timeline li.step', (steps) => steps.map((s) => s.dataset.status));
-  assert.deepEqual(statuses, ['received', 'emit', 'emit', 'route', 'sink']);
+  assert.deepEqual(statuses, ['received', 'emit', 'emit', 'emit', 'route', 'sink']);
+  // The parser's step shows the fields it added, each marked as added.
+  const fields = await page.$$eval('#trace-timeline li.step[data-stage="fields"] li.field', (items) =>
+    items.map((f) => `${f.className}|${f.dataset.field}=${f.querySelector('.field-value')?.textContent ?? ''}`));
+  assert.deepEqual(fields, ['field field-added|level=info', 'field field-added|user=bob',
+    `field field-added|msg=${marker}`]);
+  assert.equal(await page.locator('#trace-timeline li.step[data-stage="fault"] li.field').count(), 0);
   assert.equal(await page.textContent('#trace-timeline .trace-outcome'), 'rest_out');
   await page.fill('#traces-text', '');
   await page.mouse.move(0, 0);  // off the list: hovering pauses it

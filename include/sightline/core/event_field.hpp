@@ -17,13 +17,13 @@ std::string_view to_string(value_kind k);
 /// read from a batch, or into the processor's storage until it is emitted.
 struct field_value {
     value_kind kind = value_kind::null;
-    std::string_view text;
-    union {
+    union {  // 24 bytes in all: parsers make and copy millions of these a second
+        std::string_view text;  // string and json kinds only
         std::int64_t integer;
         double floating;
         bool boolean;
     };
-    field_value() : integer(0) {}
+    field_value() : text() {}
     static field_value string(std::string_view s) {
         field_value v;
         v.kind = value_kind::string;
