@@ -1,4 +1,5 @@
 #include <boost/json/value_to.hpp>
+#include <cstring>
 #include <optional>
 #include <vector>
 
@@ -36,7 +37,7 @@ public:
                     text = scratch_;
                 }
                 for (const auto& [value, p] : port_by_value_)
-                    if (value == text) {
+                    if (value.size() == text.size() && std::memcmp(value.data(), text.data(), text.size()) == 0) {
                         port = p;
                         break;
                     }

@@ -67,21 +67,6 @@ line_format line_format::from_params(const boost::json::object& params, const ta
     return f;
 }
 
-void line_format::format(const line_batch& in, line_batch& out) const {
-    out = line_batch{};
-    out.source = in.source;
-    out.received_us = in.received_us;
-    auto& bytes = *out.bytes;
-    bytes.reserve(in.content_bytes() * 2 + in.size() * 16);
-    out.lines.reserve(in.size());
-    for (std::size_t i = 0; i < in.size(); ++i) {
-        auto start = bytes.size();
-        format_line(in, i, bytes);
-        out.lines.push_back({static_cast<std::uint32_t>(start), static_cast<std::uint32_t>(bytes.size() - start),
-                             in.lines[i].tag, 0, 0, in.lines[i].line_id});
-    }
-}
-
 namespace {
 void append_number(std::string& out, std::uint64_t v) {
     char buf[24];

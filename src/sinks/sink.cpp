@@ -143,8 +143,10 @@ net::awaitable<void> sink::run() {
         if (format_.is_raw()) {
             account([&] { return writer_->write(*batch); });
         } else {
-            format_.format(*batch, formatted_);
-            account([&] { return writer_->write(formatted_); });
+            const line_batch& in = *batch;
+            account([&] {
+                return writer_->write_each(in.size(), [&](std::size_t i, std::string& buffer) { format_.format_line(in, i, buffer); });
+            });
         }
         collect_failed();
         co_await send_failed();

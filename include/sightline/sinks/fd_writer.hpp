@@ -27,6 +27,20 @@ public:
 
     /// Adds every line of `b`; returns false if a write to the kernel failed.
     bool write(const line_batch& b);
+    /// Adds `count` lines, each appended to the buffer by `append(i, buffer)` (a sink's
+    /// output format writes straight into the buffer: no copy in between).
+    template <class Append>
+    bool write_each(std::size_t count, Append&& append) {
+        bool ok = true;
+        for (std::size_t i = 0; i < count; ++i) {
+            if (buffer_.size() >= capacity_) ok = flush() && ok;
+            append(i, buffer_);
+            buffer_.push_back('\n');
+            line_ends_.push_back(buffer_.size());
+        }
+        if (buffer_.size() >= capacity_) ok = flush() && ok;
+        return ok;
+    }
     /// Hands buffered bytes to the kernel; false on error (see last_error()).
     bool flush();
     /// Lines and bytes handed to the kernel successfully so far.

@@ -29,9 +29,6 @@ public:
 
     line_format() = default;
     bool is_raw() const { return kind_ == kind::raw; }
-    /// Every line of `in` as this format writes it, into `out` (reset first; lines keep
-    /// their tags and ids, have no fields).
-    void format(const line_batch& in, line_batch& out) const;
     /// Line `i` of `in` as this format writes it, appended to `out` (no newline).
     void format_line(const line_batch& in, std::size_t i, std::string& out) const;
 

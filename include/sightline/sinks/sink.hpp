@@ -75,7 +75,6 @@ private:
     bool finished_ = false;
     std::function<void()> on_done_;
     line_format format_;
-    line_batch formatted_;  // the batch as format_ writes it (reused)
 };
 
 }  // namespace sightline
