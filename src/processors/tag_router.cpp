@@ -28,14 +28,7 @@ public:
         if (field_) {
             field_value v;
             if (line.field(field_, v)) {
-                std::string_view text;
-                if (v.kind == value_kind::string) {
-                    text = v.text;
-                } else {
-                    scratch_.clear();
-                    v.append_text(scratch_);
-                    text = scratch_;
-                }
+                std::string_view text = v.text_for_compare(scratch_);
                 for (const auto& [value, p] : port_by_value_)
                     if (value.size() == text.size() && std::memcmp(value.data(), text.data(), text.size()) == 0) {
                         port = p;

@@ -36,6 +36,7 @@ fd_writer::fd_writer(fd_writer&& o) noexcept
       buffer_(std::move(o.buffer_)),
       capacity_(o.capacity_),
       line_ends_(std::move(o.line_ends_)),
+      line_ids_(std::move(o.line_ids_)),
       failed_(std::move(o.failed_)),
       failing_(o.failing_),
       lines_written_(o.lines_written_),
@@ -73,6 +74,7 @@ bool fd_writer::write(const line_batch& b) {
         buffer_.append(bytes, l.offset, l.length);
         buffer_.push_back('\n');
         line_ends_.push_back(buffer_.size());
+        line_ids_.push_back(l.line_id);
     }
     if (buffer_.size() >= capacity_) ok = flush() && ok;
     return ok;
@@ -96,12 +98,14 @@ bool fd_writer::flush() {
     for (std::size_t i = whole; i < line_ends_.size(); ++i) {
         std::size_t start = i == 0 ? 0 : line_ends_[i - 1];
         failed_.append(std::string_view(buffer_).substr(start, line_ends_[i] - 1 - start));
+        failed_.lines.back().line_id = line_ids_[i];
     }
     lines_written_ += whole;
     bytes_written_ += written;
     lines_failed_ += line_ends_.size() - whole;
     failing_ = written < buffer_.size();
     line_ends_.clear();
+    line_ids_.clear();
     buffer_.clear();
     return !failing_;
 }

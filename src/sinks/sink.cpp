@@ -1,5 +1,6 @@
 #include "sightline/sinks/sink.hpp"
 
+#include <algorithm>
 #include <boost/json/serialize.hpp>
 
 #include "sightline/core/dead_letter_record.hpp"
@@ -79,12 +80,37 @@ bool sink::account(const std::function<bool()>& write_op) {
 void sink::collect_failed() {
     if (!writer_) return;
     auto failed = writer_->take_failed();
-    if (failed.empty() || !dead_letter_) return;
+    if (failed.empty()) return;
+    if (!pending_traces_.empty())
+        for (const auto& l : failed.lines) failed_ids_.push_back(l.line_id);
+    if (!dead_letter_) return;
     // Same record as a failed processor line, with the sink as the stage.
     auto now = format_rfc3339(std::chrono::system_clock::now());
     std::string error = "write failed: " + writer_->last_error();
-    for (std::size_t i = 0; i < failed.size(); ++i)
-        pending_dead_.append(dead_letter_record(now, id(), "sink_write", error, failed.text(i), std::nullopt));
+    for (std::size_t i = 0; i < failed.size(); ++i) {
+        auto line_id = failed.lines[i].line_id;
+        pending_dead_.append(dead_letter_record(now, id(), "sink_write", error, failed.text(i),
+                                                line_id ? std::optional<std::uint64_t>(line_id) : std::nullopt));
+    }
+}
+
+void sink::finish_traces() {
+    if (pending_traces_.empty() || (writer_ && writer_->lines_buffered() > 0)) return;
+    std::sort(failed_ids_.begin(), failed_ids_.end());
+    auto now = unix_us(std::chrono::system_clock::now());
+    std::string error = writer_ ? "write failed: " + writer_->last_error() : std::string();
+    for (auto& t : pending_traces_) {
+        if (std::binary_search(failed_ids_.begin(), failed_ids_.end(), t->line_id)) {
+            t->add_at(now, id(), "error", 0, {}, error);
+            t->outcome = "error";
+            t->outcome_detail = error;
+        } else {
+            t->outcome = id();
+        }
+    }
+    if (traces_) traces_->add(std::move(pending_traces_));
+    pending_traces_.clear();
+    failed_ids_.clear();
 }
 
 net::awaitable<void> sink::send_failed() {
@@ -111,6 +137,7 @@ net::awaitable<void> sink::flush_periodically() {
         if (ec || finished_) break;
         flush();
         collect_failed();
+        finish_traces();
         // Never wait here (run() owns the waiting sends): if the dead letter is full now,
         // run() sends these with its next batch or at the end.
         if (!pending_dead_.empty() && dead_letter_->try_send(pending_dead_)) pending_dead_ = line_batch{};
@@ -122,22 +149,22 @@ net::awaitable<void> sink::run() {
         auto batch = co_await next_batch();
         if (!batch) break;
         if (traces_ && !batch->traces.empty()) {
-            std::vector<trace_ptr> finished;
-            finished.reserve(batch->traces.size());
+            // Finished once their bytes have left the buffer (finish_traces): a write can
+            // still fail, and then the line's outcome is the error, not this sink.
+            pending_traces_.reserve(pending_traces_.size() + batch->traces.size());
             auto now = unix_us(std::chrono::system_clock::now());  // one reading per batch
             auto& traces = batch->traces;
             for (std::size_t k = 0; k < traces.size(); ++k) {
                 auto& t = traces[k];
                 if (k + 16 < traces.size()) traces[k + 16].record->prefetch();  // out of cache since the last stage
                 t.record->add_at(now, id(), "sink");
-                t.record->outcome = id();
-                finished.push_back(std::move(t.record));
+                pending_traces_.push_back(std::move(t.record));
             }
-            traces_->add(std::move(finished));
         }
         if (!writer_) {
             metrics.lines.add(batch->size());
             metrics.bytes.add(batch->content_bytes() + batch->size());
+            finish_traces();
             continue;
         }
         if (format_.is_raw()) {
@@ -145,16 +172,18 @@ net::awaitable<void> sink::run() {
         } else {
             const line_batch& in = *batch;
             account([&] {
-                return writer_->write_each(in.size(), [&](std::size_t i, std::string& buffer) { format_.format_line(in, i, buffer); });
+                return writer_->write_each(in, [&](std::size_t i, std::string& buffer) { format_.format_line(in, i, buffer); });
             });
         }
         collect_failed();
+        finish_traces();
         co_await send_failed();
     }
     finished_ = true;  // from here the flush timer does nothing: the last sends are run()'s
     flush_timer_.cancel();
     if (writer_) flush();
     collect_failed();
+    finish_traces();
     co_await send_failed();
     if (dead_letter_) co_await dead_letter_->send(line_batch::eos());
     if (on_done_) on_done_();

@@ -179,8 +179,9 @@ def processor_that_throws_keeps_running_and_dead_letters_its_lines():
             s.close()
             assert wait_until(lambda: count_lines(svc.path("out.log")) == 9000 * (round_ + 1), 10), \
                 count_lines(svc.path("out.log"))
-        # /stats is a snapshot per tick: wait for one taken after the last batch.
-        stage = wait_until(lambda: (lambda st: st if st["lines_in"] == 20000 else None)(
+        # /stats is a snapshot per tick: wait for one taken after the last batch was decided
+        # (a tick may fall between a batch's arrival and its outcomes: in_flight).
+        stage = wait_until(lambda: (lambda st: st if st["lines_in"] == 20000 and st["in_flight"] == 0 else None)(
             svc.stats()["processors"]["buggy"]), 5) or svc.stats()["processors"]["buggy"]
         assert stage["lines_in"] == 20000 and stage["lines_out"] == 18000 and stage["errors"] == 2000, stage
         assert wait_until(lambda: svc.stats()["processors"]["buggy"]["errors_by_type"] == {"exception": 2000}, 5), \

@@ -18,7 +18,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 from harness import Cases, Service, free_port, wait_until
 
@@ -94,22 +93,43 @@ def logger_rfc5424_and_rfc3164_over_tcp_and_udp():
                          "msgid": "M1", "sd.zoo@123.tiger": "hungry", "message": "sd msg", "source": "logger_udp"})
 
 
-def start(argv, env=None):
-    err = tempfile.TemporaryFile()
-    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, env=env), err
-
-
-def stop(proc):
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+def udp_bound(port):
+    """True once something listens on UDP `port` of 127.0.0.1 (/proc/net/udp)."""
+    with open("/proc/net/udp") as f:
+        return any(int(line.split()[1].split(":")[1], 16) == port for line in f.readlines()[1:])
 
 
 MESSAGES = [("billing", "auth.err", "card declined"), ("cron", "cron.info", "job done"),
             ("web", "local7.debug", "GET /index.html 200")]
+
+
+def forward_known_messages(argv, work, inport, sources, env=None):
+    """Runs a syslog daemon that listens on UDP `inport` and forwards to Sightline, sends
+    it MESSAGES with logger (RFC 3164) once it listens, and returns, per Sightline source,
+    the events that arrived by app. The daemon is stopped and its folder removed."""
+    err = tempfile.TemporaryFile()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, env=env)
+
+    def daemon_stderr():
+        err.seek(0)
+        return err.read()[-600:].decode(errors="replace")
+    try:
+        assert wait_until(lambda: proc.poll() is None and udp_bound(inport), 15), \
+            f"{os.path.basename(argv[0])} never listened: {daemon_stderr()}"
+        for app, pri, msg in MESSAGES:
+            logger("--udp", "--rfc3164", "-P", str(inport), "-t", app, "-p", pri, msg)
+        try:
+            return {s: {e["app"]: e for e in from_source(s, 3)} for s in sources}
+        except AssertionError as e:
+            raise AssertionError(f"{e}; {os.path.basename(argv[0])} said: {daemon_stderr()}") from None
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 @cases.run
@@ -124,26 +144,15 @@ action(type="omfwd" target="127.0.0.1" port="{ports['rsyslog_octet']}" protocol=
        TCP_Framing="octet-counted" template="RSYSLOG_SyslogProtocol23Format")
 action(type="omfwd" target="127.0.0.1" port="{ports['rsyslog_plain']}" protocol="tcp" template="RSYSLOG_ForwardFormat")
 ''')
-    proc, err = start(["rsyslogd", "-n", "-f", os.path.join(work, "rsyslog.conf"), "-i", os.path.join(work, "pid")])
-    try:
-        # rsyslog listens once it has read its config: send until the first message is seen.
-        time.sleep(0.5)
-        for app, pri, msg in MESSAGES:
-            logger("--udp", "--rfc3164", "-P", str(inport), "-t", app, "-p", pri, msg)
-        octet = {e["app"]: e for e in from_source("rsyslog_octet", 3)}
-        plain = {e["app"]: e for e in from_source("rsyslog_plain", 3)}
-    finally:
-        stop(proc)
-        err.seek(0)
-        shutil.rmtree(work, ignore_errors=True)
+    got = forward_known_messages(["rsyslogd", "-n", "-f", os.path.join(work, "rsyslog.conf"), "-i",
+                                  os.path.join(work, "pid")], work, inport, ["rsyslog_octet", "rsyslog_plain"])
     for app, pri, msg in MESSAGES:
         facility, severity = pri.split(".")
-        severity = {"err": "err", "info": "info", "debug": "debug"}[severity]
         # %msg% of a 3164 message keeps the space after the tag: RFC 5424's MSG has it.
-        check_event(octet[app], {"facility": facility, "severity": severity, "host": HOST, "app": app,
-                                 "message": " " + msg, "source": "rsyslog_octet"})
-        check_event(plain[app], {"facility": facility, "severity": severity, "host": HOST, "app": app,
-                                 "message": msg, "source": "rsyslog_plain"})
+        check_event(got["rsyslog_octet"][app], {"facility": facility, "severity": severity, "host": HOST, "app": app,
+                                                "message": " " + msg, "source": "rsyslog_octet"})
+        check_event(got["rsyslog_plain"][app], {"facility": facility, "severity": severity, "host": HOST, "app": app,
+                                                "message": msg, "source": "rsyslog_plain"})
 
 
 @cases.run
@@ -161,24 +170,16 @@ destination d_syslog {{ syslog("127.0.0.1" port({ports['sng_syslog']}) transport
 log {{ source(s_in); destination(d_network); destination(d_syslog); }};
 ''')
     lib = os.path.join(SYSLOG_NG, "usr", "lib", "syslog-ng")
-    proc, err = start([exe, "-F", "-f", os.path.join(work, "syslog-ng.conf"), f"--module-path={lib}/3.38",
-                       "-R", os.path.join(work, "persist"), "-c", os.path.join(work, "ctl"),
-                       "-p", os.path.join(work, "pid"), "--no-caps"], env={**os.environ, "LD_LIBRARY_PATH": lib})
-    try:
-        time.sleep(1.0)
-        for app, pri, msg in MESSAGES:
-            logger("--udp", "--rfc3164", "-P", str(inport), "-t", app, "-p", pri, msg)
-        network = {e["app"]: e for e in from_source("sng_network", 3)}
-        syslog = {e["app"]: e for e in from_source("sng_syslog", 3)}
-    finally:
-        stop(proc)
-        err.seek(0)
-        shutil.rmtree(work, ignore_errors=True)
+    argv = [exe, "-F", "-f", os.path.join(work, "syslog-ng.conf"), f"--module-path={lib}/3.38",
+            "-R", os.path.join(work, "persist"), "-c", os.path.join(work, "ctl"), "-p", os.path.join(work, "pid"),
+            "--no-caps"]
+    got = forward_known_messages(argv, work, inport, ["sng_network", "sng_syslog"],
+                                 env={**os.environ, "LD_LIBRARY_PATH": lib})
     for app, pri, msg in MESSAGES:
         facility, severity = pri.split(".")
-        for path, got in (("sng_network", network), ("sng_syslog", syslog)):
-            check_event(got[app], {"facility": facility, "severity": severity, "host": HOST, "app": app, "message": msg,
-                                   "source": path})
+        for path in ("sng_network", "sng_syslog"):
+            check_event(got[path][app], {"facility": facility, "severity": severity, "host": HOST, "app": app,
+                                         "message": msg, "source": path})
 
 
 @cases.run

@@ -90,10 +90,14 @@ def sampling_is_binomial_ring_is_bounded_ids_are_unique():
         n = 100_000
         send(tport, [f"INFO line {i}" for i in range(n)])
         assert wait_until(lambda: count_lines(svc.path("rest.log")) == n, 20)
-        st = wait_until(lambda: (lambda s: s if s["processors"]["router"]["lines_in"] == n else None)(svc.stats()), 10)
-        traced = st["system"]["traces_recorded"]
+        # A sink finishes traces once their lines left its buffer, and /stats is a snapshot
+        # per tick: wait for one taken after the sink's last flush.
+        st = wait_until(lambda: (lambda s: s if s["sinks"]["rest"]["lines"] == n and s["sinks"]["rest"]["errors"] == 0
+                                 and s["system"]["traces_recorded"] > 0 else None)(svc.stats()), 10)
         sigma = math.sqrt(n * 0.1 * 0.9)
-        assert abs(traced - n * 0.1) < 5 * sigma, traced
+        traced = wait_until(lambda: (lambda t: t if abs(t - n * 0.1) < 5 * sigma else None)(
+            svc.stats()["system"]["traces_recorded"]), 5) or svc.stats()["system"]["traces_recorded"]
+        assert st and abs(traced - n * 0.1) < 5 * sigma, traced
         kept = get_json(svc, "/trace?limit=10000")
         assert len(kept) == 1000, len(kept)  # the ring holds exactly its capacity
         ids = [t["line_id"] for t in kept]

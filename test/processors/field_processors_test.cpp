@@ -11,17 +11,6 @@ using sightline::field_keys;
 
 namespace {
 
-strings fields_of(const batch_result& r, std::size_t i = 0, std::size_t port = 0) {
-    strings out;
-    const auto& b = r.ports.at(port);
-    for (const auto& f : b.fields_of(i)) {
-        std::string v;
-        sightline::append_json_value(v, b.value_of(f));
-        out.push_back(std::string(field_keys::name(f.key)) + "=" + v);
-    }
-    return out;
-}
-
 /// The lines of `json_lines` after parse_json.
 line_batch parsed(harness& h, const strings& json_lines) {
     auto p = h.make_ok("parse_json");

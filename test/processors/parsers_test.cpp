@@ -11,18 +11,6 @@ using sightline::field_value;
 
 namespace {
 
-/// Line `i` of `port` as "key=value" per field, values in JSON spelling (strings quoted).
-strings fields_of(const batch_result& r, std::size_t i = 0, std::size_t port = 0) {
-    strings out;
-    const auto& b = r.ports.at(port);
-    for (const auto& f : b.fields_of(i)) {
-        std::string v;
-        sightline::append_json_value(v, b.value_of(f));
-        out.push_back(std::string(field_keys::name(f.key)) + "=" + v);
-    }
-    return out;
-}
-
 /// Runs a parser made from `params` over one line and returns its fields.
 strings parse_one(std::string_view type, std::string_view params, std::string_view line, std::int64_t received_us = 0) {
     harness h;

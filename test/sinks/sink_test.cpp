@@ -89,6 +89,54 @@ BOOST_AUTO_TEST_CASE(lines_a_sink_cannot_write_go_to_the_dead_letter_with_the_si
     BOOST_TEST(st.lines == 0u);  // in the dead letter, not written
 }
 
+BOOST_AUTO_TEST_CASE(a_traced_line_whose_write_failed_ends_in_error_with_its_line_id_in_the_dead_letter) {
+    // Issue 18, defect 8: the trace's outcome was the sink, the record had no line_id.
+    net::io_context ioc;
+    auto s = make(ioc, "file", {{"path", "/dev/full"}, {"buffer_bytes", 4096}});
+    auto dead = std::make_shared<capture>(ioc);
+    trace_store traces(10);
+    s->set_observers(&traces, nullptr);
+    s->set_dead_letter(dead.get());
+    dead->start();
+    auto batch = batch_of({"lost1", "lost2"});
+    batch.lines[0].line_id = 71;
+    batch.lines[1].line_id = 72;
+    auto record = make_trace_record();
+    record->line_id = 72;
+    record->add("in", "received");
+    batch.traces.push_back({1, record});
+    BOOST_REQUIRE(run_sink(ioc, s, {std::move(batch)}));
+    BOOST_REQUIRE(run_until(ioc, [&] { return dead->ended(); }));
+    auto records = dead->lines();
+    BOOST_TEST_REQUIRE(records.size() == 2u);
+    BOOST_TEST(boost::json::parse(records[0]).as_object().at("line_id").as_string() == "71");
+    BOOST_TEST(boost::json::parse(records[1]).as_object().at("line_id").as_string() == "72");
+    auto t = traces.find(72);
+    BOOST_REQUIRE(t != nullptr);
+    BOOST_TEST(t->outcome == "error");
+    BOOST_TEST(t->outcome_detail.find("write failed") == 0u);
+    BOOST_REQUIRE(t->path.size() == 3u);
+    BOOST_TEST(t->path[1].status == "sink");
+    BOOST_TEST(t->path[2].status == "error");
+}
+
+BOOST_AUTO_TEST_CASE(a_traced_line_written_ends_with_the_sink_once_its_bytes_left_the_buffer) {
+    temp_dir d;
+    net::io_context ioc;
+    auto s = make(ioc, "file", {{"path", d.file("out.log")}, {"flush_interval_ms", 60000}});
+    trace_store traces(10);
+    s->set_observers(&traces, nullptr);
+    auto batch = batch_of({"kept"});
+    auto record = make_trace_record();
+    record->line_id = 5;
+    batch.traces.push_back({0, record});
+    BOOST_REQUIRE(run_sink(ioc, s, {std::move(batch)}));
+    auto t = traces.find(5);
+    BOOST_REQUIRE(t != nullptr);
+    BOOST_TEST(t->outcome == "out");
+    BOOST_TEST(read_file(d.file("out.log")) == "kept\n");
+}
+
 BOOST_AUTO_TEST_CASE(an_output_that_cannot_be_opened_fails_at_construction_naming_it) {
     net::io_context ioc;
     BOOST_CHECK_EXCEPTION(make(ioc, "file", {{"path", "/nonexistent-dir/out.log"}}), std::runtime_error,

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sightline/core/json_text.hpp"
 #include "sightline/core/line_batch.hpp"
 #include "sightline/core/param_schema.hpp"
 #include "sightline/core/problems.hpp"
@@ -105,5 +106,17 @@ inline strings failures(const batch_result& r) {
 
 inline std::uint64_t dropped(const batch_result& r, drop_reason why) { return r.dropped[static_cast<std::size_t>(why)]; }
 
+
+/// Line `i` of `port` as "key=value" per field, values in JSON spelling (strings quoted).
+inline strings fields_of(const batch_result& r, std::size_t i = 0, std::size_t port = 0) {
+    strings out;
+    const auto& b = r.ports.at(port);
+    for (const auto& f : b.fields_of(i)) {
+        std::string v;
+        sightline::append_json_value(v, b.value_of(f));
+        out.push_back(std::string(sightline::field_keys::name(f.key)) + "=" + v);
+    }
+    return out;
+}
 
 }  // namespace processor_testing

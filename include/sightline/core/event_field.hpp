@@ -59,6 +59,14 @@ struct field_value {
     /// The value as template text: a string as it is, numbers and booleans in JSON
     /// spelling, null as "", json as its text. Appends to `out`.
     void append_text(std::string& out) const;
+    /// The value as text for comparisons (equals, routes): a string's own text, else
+    /// append_text into `scratch` (which the view then points into).
+    std::string_view text_for_compare(std::string& scratch) const {
+        if (kind == value_kind::string) return text;
+        scratch.clear();
+        append_text(scratch);
+        return scratch;
+    }
     /// The value as a number, when it is one or a string that spells one.
     bool as_number(double& out) const;
 };

@@ -30,13 +30,14 @@ public:
     /// Adds `count` lines, each appended to the buffer by `append(i, buffer)` (a sink's
     /// output format writes straight into the buffer: no copy in between).
     template <class Append>
-    bool write_each(std::size_t count, Append&& append) {
+    bool write_each(const line_batch& b, Append&& append) {
         bool ok = true;
-        for (std::size_t i = 0; i < count; ++i) {
+        for (std::size_t i = 0; i < b.size(); ++i) {
             if (buffer_.size() >= capacity_) ok = flush() && ok;
             append(i, buffer_);
             buffer_.push_back('\n');
             line_ends_.push_back(buffer_.size());
+            line_ids_.push_back(b.lines[i].line_id);
         }
         if (buffer_.size() >= capacity_) ok = flush() && ok;
         return ok;
@@ -51,7 +52,7 @@ public:
     /// Lines waiting in the buffer.
     std::uint64_t lines_buffered() const { return line_ends_.size(); }
     /// The lines whose write failed since the last call (a line the kernel took only
-    /// in part counts as failed), handed over once.
+    /// in part counts as failed), with their line ids, handed over once.
     line_batch take_failed();
     /// True while the last write attempt failed.
     bool failing() const { return failing_; }
@@ -73,6 +74,7 @@ private:
     std::string buffer_;
     std::size_t capacity_;
     std::vector<std::size_t> line_ends_;  // end of each buffered line (after its newline)
+    std::vector<std::uint64_t> line_ids_;  // id of each buffered line
     line_batch failed_;
     bool failing_ = false;
     std::uint64_t lines_written_ = 0;

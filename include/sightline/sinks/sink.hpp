@@ -60,6 +60,13 @@ private:
     void collect_failed();
     /// Hands pending_dead_ to the dead letter (waiting for room).
     net::awaitable<void> send_failed();
+    /// Publishes the traces of lines no longer in the write buffer: a line whose write
+    /// failed ends in an error step (outcome "error"), the others with this sink.
+    void finish_traces();
+
+    // Traced lines wait here until their bytes left the buffer (strand only).
+    std::vector<trace_ptr> pending_traces_;
+    std::vector<std::uint64_t> failed_ids_;  // line ids whose write failed, while traces wait
 
     batch_consumer* dead_letter_ = nullptr;
     line_batch pending_dead_;  // failed lines on their way to the dead letter (strand only)
