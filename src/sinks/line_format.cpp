@@ -48,6 +48,9 @@ line_format line_format::from_params(const boost::json::object& params, const ta
     line_format f;
     f.tags_ = tags;
     f.message_ = *field_keys::intern("message");
+    // Names resolved once: field_keys::find takes the table's lock, too dear per line.
+    f.include_keys_ = {*field_keys::intern("source"), *field_keys::intern("tag"), *field_keys::intern("line_id"),
+                       *field_keys::intern("received_at")};
     const auto* format = params.if_contains("format");
     auto name = format && format->is_string() ? std::string(format->as_string()) : std::string("raw");
     if (name == "json") f.kind_ = kind::json;
@@ -103,8 +106,7 @@ void line_format::format_line(const line_batch& in, std::size_t i, std::string& 
             out.push_back(':');
         };
         auto fields = in.fields_of(i);
-        auto has = [&](std::string_view name) {
-            auto k = field_keys::find(name);
+        auto has = [&](key_id k) {
             for (const auto& f : fields)
                 if (f.key == k) return true;
             return false;
@@ -121,24 +123,29 @@ void line_format::format_line(const line_batch& in, std::size_t i, std::string& 
             member("message");
             append_json_string(out, text);
         }
-        if (include_source_ && !has("source")) {
+        if (include_source_ && !has(include_keys_.source)) {
             member("source");
             append_json_string(out, in.source);
         }
-        if (include_tag_ && !has("tag")) {
+        if (include_tag_ && !has(include_keys_.tag)) {
             member("tag");
             if (tag && tags_)
                 append_json_string(out, tags_->name(tag));
             else
                 out.append("null");
         }
-        if (include_line_id_ && !has("line_id")) {
+        if (include_line_id_ && !has(include_keys_.line_id)) {
             member("line_id");
             append_number(out, in.lines[i].line_id);
         }
-        if (include_received_at_ && !has("received_at")) {
+        if (include_received_at_ && !has(include_keys_.received_at)) {
             member("received_at");
-            append_json_string(out, received_at(in.received_us));
+            // One batch's lines share their receive time: formatted once per batch.
+            if (received_at_us_ != in.received_us || received_at_text_.empty()) {
+                received_at_us_ = in.received_us;
+                received_at_text_ = received_at(in.received_us);
+            }
+            append_json_string(out, received_at_text_);
         }
         out.push_back('}');
         return;

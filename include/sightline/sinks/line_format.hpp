@@ -38,6 +38,12 @@ private:
     bool include_source_ = false, include_tag_ = false, include_line_id_ = false, include_received_at_ = false;
     const tag_table* tags_ = nullptr;
     key_id message_ = 0;
+    /// The keys of the include names (a field of that name wins over the fact).
+    struct {
+        key_id source = 0, tag = 0, line_id = 0, received_at = 0;
+    } include_keys_;
+    mutable std::int64_t received_at_us_ = 0;
+    mutable std::string received_at_text_;
     /// `"name":` of each field name met, quoted once (a sink formats on its strand only).
     mutable std::vector<std::string> quoted_keys_;
     const std::string& quoted_key(key_id k) const;
