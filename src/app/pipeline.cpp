@@ -79,7 +79,7 @@ pipeline::pipeline(net::io_context& ioc, pipeline_config cfg) : cfg_(std::move(c
         consumers[c.id] = sinks_.back().get();
     }
     if (cfg_.dead_letter_path) {
-        dead_letter_ = std::make_shared<sink>(ioc, std::string(dead_letter_id), "dead_letter",
+        dead_letter_ = std::make_shared<writer_sink>(ioc, std::string(dead_letter_id), "dead_letter",
                                               fd_writer::open_append(*cfg_.dead_letter_path, 256 * 1024),
                                               std::chrono::milliseconds(1000));
         // Lines a sink fails to write go to the dead letter too (not the dead letter's own).

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "sightline/sinks/sink_descriptor.hpp"
+#include "sightline/sinks/writer_sink.hpp"
 
 namespace sightline {
 
@@ -30,7 +31,7 @@ sink_descriptor file_sink_descriptor() {
                 throw std::runtime_error("cannot create directory " + parent.string() + " for sink " + c.id + ": " + ec.message());
         }
         auto writer = fd_writer::open_append(path, static_cast<std::size_t>(c.params.at("buffer_bytes").to_number<std::int64_t>()));
-        return std::make_shared<sink>(ioc, c.id, c.type, std::move(writer),
+        return std::make_shared<writer_sink>(ioc, c.id, c.type, std::move(writer),
                                       std::chrono::milliseconds(c.params.at("flush_interval_ms").to_number<std::int64_t>()));
     };
     return d;

@@ -1,6 +1,6 @@
 // The sink node with the file, null and stdout types' descriptors: what it writes, how it
 // ends, what it counts, and where lines go that it cannot write.
-#include "sightline/sinks/sink.hpp"
+#include "sightline/sinks/writer_sink.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>

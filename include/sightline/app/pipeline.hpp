@@ -17,7 +17,7 @@
 #include "sightline/pipeline/pipeline_config.hpp"
 #include "sightline/pipeline/stage.hpp"
 #include "sightline/processors/registry.hpp"
-#include "sightline/sinks/sink.hpp"
+#include "sightline/sinks/writer_sink.hpp"
 
 namespace sightline {
 
