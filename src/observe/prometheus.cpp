@@ -190,6 +190,45 @@ std::string to_prometheus(const pipeline_stats& stats) {
         k_bytes.add(l, number(s.bytes));
         k_err.add(l, number(s.errors));
     }
+    bool any_network = std::any_of(stats.sinks.begin(), stats.sinks.end(), [](const auto& s) { return s.delivery.has_value(); });
+    if (any_network) {
+        auto& up = fam("sightline_sink_connected", "gauge", "1 while a network sink is connected to its server.");
+        auto& accepted = fam("sightline_sink_accepted_lines_total", "counter", "Lines a network sink took in.");
+        auto& in_lines = fam("sightline_sink_in_flight_lines", "gauge", "Lines taken in, not yet acknowledged or dead-lettered.");
+        auto& in_msgs = fam("sightline_sink_in_flight_messages", "gauge", "Messages being delivered.");
+        auto& msgs = fam("sightline_sink_delivered_messages_total", "counter", "Messages the server acknowledged.");
+        auto& retries = fam("sightline_sink_retries_total", "counter", "Delivery attempts that failed and were retried.");
+        auto& down = fam("sightline_sink_disconnected_seconds", "gauge", "How long the server has been unreachable.");
+        auto& lat = fam("sightline_sink_delivery_latency_seconds", "histogram",
+                        "Per line, from taken in by the sink to acknowledged by its server.");
+        for (const auto& s : stats.sinks) {
+            if (!s.delivery) continue;
+            const auto& d = *s.delivery;
+            labels l{{"sink", s.id}, {"type", s.type}};
+            up.add(l, d.connected ? 1 : 0);
+            accepted.add(l, number(d.accepted));
+            in_lines.add(l, number(d.in_flight_lines));
+            in_msgs.add(l, number(d.in_flight_messages));
+            msgs.add(l, number(d.delivered_messages));
+            retries.add(l, number(d.retries));
+            down.add(l, d.disconnected_ms / 1000.0);
+            double last = 0;
+            for (const auto& b : d.latency_buckets) {
+                auto lb = l;
+                std::ostringstream le;
+                le << b.le_us / 1e6;
+                lb.emplace_back("le", le.str());
+                last = std::max(last, number(b.count));
+                lat.add_suffixed("_bucket", lb, last);
+            }
+            double total = std::max(last, number(d.latency_count));
+            auto lb = l;
+            lb.emplace_back("le", "+Inf");
+            lat.add_suffixed("_bucket", lb, total);
+            lat.add_suffixed("_sum", l, d.latency_sum_s);
+            lat.add_suffixed("_count", l, total);
+        }
+    }
 
     const auto& sys = stats.system;
     fam("sightline_lines_total", "counter", "Lines read by all sources.").add({}, number(sys.total_lines));

@@ -91,6 +91,23 @@ json::object sink_json(const sink_stats& s) {
     json::object o{{"type", s.type}, {"lines", s.lines}, {"bytes", s.bytes}, {"errors", s.errors}, {"flushes", s.flushes}};
     put_optional(o, "path", s.path);
     put_optional(o, "disk_free_bytes", s.disk_free_bytes);
+    if (s.delivery) {
+        const auto& d = *s.delivery;
+        // Flat beside lines/errors: lines is what the server acknowledged, errors what
+        // went to the dead letter; accepted = lines + errors + in_flight_lines.
+        o["connected"] = d.connected;
+        o["disconnected_ms"] = d.disconnected_ms;
+        o["accepted"] = d.accepted;
+        o["in_flight_lines"] = d.in_flight_lines;
+        o["in_flight_messages"] = d.in_flight_messages;
+        o["delivered_messages"] = d.delivered_messages;
+        o["retries"] = d.retries;
+        o["retrying"] = d.retrying;
+        o["last_error"] = d.last_error;
+        if (d.last_error_at) o["last_error_at"] = *d.last_error_at;
+        o["delivery_latency_us"] = {{"p50", d.latency_us.p50}, {"p90", d.latency_us.p90}, {"p99", d.latency_us.p99},
+                                    {"max", d.latency_us.max}};
+    }
     o["lines_per_second"] = s.lines_per_second;
     return o;
 }

@@ -126,7 +126,7 @@ BOOST_AUTO_TEST_CASE(components_with_problems_are_kept_and_marked_invalid) {
 BOOST_AUTO_TEST_CASE(unknown_source_and_sink_types_list_their_known_types) {
     BOOST_TEST(problems_of(R"({"sources": [{"type": "kafka"}], "sinks": [{"type": "s3"}]})") ==
                    (strings{"sources[0].type: unknown source type \"kafka\" (known: tcp, udp, file)",
-                            "sinks[0].type: unknown sink type \"s3\" (known: file, stdout, null)"}),
+                            "sinks[0].type: unknown sink type \"s3\" (known: file, stdout, null, tcp)"}),
                boost::test_tools::per_element());
 }
 
@@ -380,7 +380,8 @@ BOOST_AUTO_TEST_CASE(make_component_fills_defaults_and_names_the_command_line) {
     BOOST_TEST(json::serialize(d.params) == R"({"path":"o.log","mkdir":false,"buffer_bytes":1048576,"flush_interval_ms":1000,"format":"raw","include":[]})");
     BOOST_CHECK_THROW(sightline::make_component("processor", "nope", "n", {}), std::logic_error);
     BOOST_TEST(sightline::find_component_schema("source", "udp") != nullptr);
-    BOOST_TEST(sightline::find_component_schema("sink", "tcp") == nullptr);
+    BOOST_TEST(sightline::find_component_schema("sink", "tcp") != nullptr);
+    BOOST_TEST(sightline::find_component_schema("sink", "kafka") == nullptr);
 }
 
 BOOST_AUTO_TEST_CASE(addresses_are_checked_before_anything_runs) {

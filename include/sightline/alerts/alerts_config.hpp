@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "sightline/alerts/alert_rule.hpp"
-#include "sightline/alerts/http_url.hpp"
+#include "sightline/core/http_url.hpp"
 #include "sightline/core/problems.hpp"
 
 namespace sightline {

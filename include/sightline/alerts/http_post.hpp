@@ -2,7 +2,7 @@
 #include <chrono>
 #include <string>
 
-#include "sightline/alerts/http_url.hpp"
+#include "sightline/core/http_url.hpp"
 #include "sightline/core/net.hpp"
 
 namespace sightline {

@@ -89,6 +89,36 @@ struct sink_metrics {
     counter flushes;
 };
 
+/// Live delivery figures of a network sink (see delivery_stats). Counters are written
+/// on the sink's strand; connection state and the last error may change on a client
+/// library's thread.
+struct delivery_metrics {
+    counter accepted;
+    counter in_flight_messages_added;
+    counter in_flight_messages_done;
+    counter delivered_messages;
+    counter retries;
+    counter retrying_added;
+    counter retrying_done;
+    latency_histogram latency;
+    counter latency_sum_us;
+    std::uint64_t unhealthy_after_ms = 0;
+
+    /// Connection state; the time it went down is kept while it stays down.
+    void set_connected(bool up);
+    bool connected() const { return connected_.load(std::memory_order_relaxed); }
+    void set_last_error(std::string error);
+
+    void read(const sink_metrics& sink, delivery_stats& out) const;
+
+private:
+    std::atomic<bool> connected_{false};
+    std::atomic<std::int64_t> down_since_us_{0};
+    mutable std::mutex error_mutex_;
+    std::string last_error_;
+    std::int64_t last_error_us_ = 0;
+};
+
 /// Reads live counters into their statistics (id, type and what only the owner knows
 /// are left to the caller). Stage counters are read so that the identity
 /// lines_in >= out + dropped + errors holds in the result.

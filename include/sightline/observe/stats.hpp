@@ -105,6 +105,29 @@ struct source_stats {
     std::uint64_t connections_active() const { return connections_accepted - connections_closed; }
 };
 
+/// What a network sink knows about its deliveries (README "Delivery"). Identity:
+/// accepted = lines (delivered) + errors (to the dead letter) + in_flight_lines.
+struct delivery_stats {
+    bool connected = false;
+    /// How long the sink has been unable to reach its server (0 while connected).
+    double disconnected_ms = 0;
+    std::uint64_t unhealthy_after_ms = 0;
+    std::uint64_t accepted = 0;
+    std::uint64_t in_flight_lines = 0;
+    std::uint64_t in_flight_messages = 0;
+    std::uint64_t delivered_messages = 0;
+    /// Attempts that failed and were tried again, and messages waiting for their retry now.
+    std::uint64_t retries = 0;
+    std::uint64_t retrying = 0;
+    std::string last_error;
+    std::optional<std::string> last_error_at;
+    /// Per line, from taken in to acknowledged by the server.
+    latency_percentiles latency_us;
+    std::vector<latency_bucket> latency_buckets;
+    std::uint64_t latency_count = 0;
+    double latency_sum_s = 0;
+};
+
 /// One sink (the dead-letter sink included).
 struct sink_stats {
     std::string id;
@@ -116,6 +139,8 @@ struct sink_stats {
     /// File sinks only.
     std::optional<std::string> path;
     std::optional<std::uint64_t> disk_free_bytes;
+    /// Network sinks only.
+    std::optional<delivery_stats> delivery;
     double lines_per_second = 0;
 };
 

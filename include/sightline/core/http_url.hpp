@@ -5,7 +5,17 @@
 
 namespace sightline {
 
-/// A plain-HTTP endpoint an alert is delivered to ("http://host:port/path").
+/// A host and a port ("example.com:514", "127.0.0.1:5140", "[::1]:6000").
+struct host_port {
+    std::string host;
+    std::string port;
+};
+
+/// Parses "host:port" (an IPv6 host in brackets; the port may be left out when
+/// `default_port` is not empty); nullopt with `why` set when it is not one.
+std::optional<host_port> parse_host_port(std::string_view text, std::string_view default_port, std::string& why);
+
+/// A plain-HTTP endpoint alerts and http sinks deliver to ("http://host:port/path").
 struct http_url {
     std::string text;    // as configured, for logs and stats
     std::string host;
