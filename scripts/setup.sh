@@ -8,6 +8,7 @@ packages=(
   g++ cmake ninja-build python3 procps
   libboost1.81-dev libboost-json1.81-dev libboost-log1.81-dev
   libboost-program-options1.81-dev libboost-test1.81-dev
+  zlib1g-dev libnats-dev
   "$@"
 )
 # npm installs the dashboard's browser libraries (package.json); Debian's Node.js does

@@ -18,7 +18,7 @@ std::int64_t member(const json::object& retry, std::string_view key, std::int64_
 param_spec delivery_retry::param(unsigned default_attempts) {
     return {.name = "retry",
             .type = param_type::object,
-            .default_value = json::object{{"max_attempts", default_attempts}, {"backoff_ms", 100}, {"max_backoff_ms", 5000}},
+            .default_value = json::object{{"max_attempts", static_cast<std::int64_t>(default_attempts)}, {"backoff_ms", 100}, {"max_backoff_ms", 5000}},
             .doc = "Retries of a failed delivery: max_attempts (0: for ever, the pipeline waits), backoff_ms (the first "
                    "wait, doubled each time) and max_backoff_ms. Past the last attempt the lines go to the dead letter."};
 }

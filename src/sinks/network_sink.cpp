@@ -234,6 +234,7 @@ void network_sink::account_delivered(outgoing_message& m, const std::vector<std:
         refused_bytes += m.payload_of(i, i + 1).size();
     }
     if (!refused.empty()) {
+        delivery.set_last_error(refused.front().second);
         metrics.errors.add(refused.size());
         report_error("refused " + std::to_string(refused.size()) + " lines: " + refused.front().second,
                      failure_type());

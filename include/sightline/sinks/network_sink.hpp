@@ -34,6 +34,12 @@ struct outgoing_message {
     /// When its first line was taken in (delivery latency is measured from there).
     std::chrono::steady_clock::time_point opened;
     unsigned failures = 0;
+    /// A sink that delivers a message in parts (splitting a refused batch) keeps its
+    /// progress here between attempts: the line ranges [first, last) still to send,
+    /// in the order they go (last first), and the lines refused for good so far.
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> remaining;
+    std::vector<std::pair<std::uint32_t, std::string>> refused;
+    bool started = false;
 
     std::size_t line_count() const { return ends.size(); }
     /// The encoding of lines [first, last) (a slice of payload).
