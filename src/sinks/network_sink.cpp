@@ -224,9 +224,11 @@ void network_sink::account_delivered(outgoing_message& m, const std::vector<std:
     auto lines = m.line_count() - refused.size();
     auto waited = std::chrono::steady_clock::now() - m.opened;
     auto waited_ns = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(waited).count());
-    delivery.latency.record(waited_ns, lines);
-    delivery.latency_sum_us.add(waited_ns / 1000 * lines);
-    delivery.delivered_messages.add();
+    if (lines > 0) {
+        delivery.latency.record(waited_ns, lines);
+        delivery.latency_sum_us.add(waited_ns / 1000 * lines);
+        delivery.delivered_messages.add();
+    }
     std::uint64_t refused_bytes = 0;
     for (const auto& [i, why] : refused) {
         auto [batch, at] = m.line(i);
