@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-  g++ cmake ninja-build python3 procps
+  g++ cmake ninja-build pkg-config python3 procps
   libboost1.81-dev libboost-json1.81-dev libboost-log1.81-dev
   libboost-program-options1.81-dev libboost-test1.81-dev
   zlib1g-dev libnats-dev

@@ -13,6 +13,7 @@ sink_descriptor stdout_sink_descriptor();
 sink_descriptor null_sink_descriptor();
 sink_descriptor tcp_sink_descriptor();
 sink_descriptor http_sink_descriptor();
+sink_descriptor nats_sink_descriptor();
 
 const std::vector<source_descriptor>& source_types() {
     static const std::vector<source_descriptor> types = {tcp_source_descriptor(), udp_source_descriptor(),
@@ -38,7 +39,8 @@ const std::vector<sink_descriptor>& sink_types() {
                                                        with_format(stdout_sink_descriptor()),
                                                        with_format(null_sink_descriptor()),
                                                        with_format(tcp_sink_descriptor()),
-                                                       with_format(http_sink_descriptor())};
+                                                       with_format(http_sink_descriptor()),
+                                                       with_format(nats_sink_descriptor())};
     return types;
 }
 

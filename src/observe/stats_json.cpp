@@ -103,6 +103,7 @@ json::object sink_json(const sink_stats& s) {
         o["delivered_messages"] = d.delivered_messages;
         o["retries"] = d.retries;
         o["retrying"] = d.retrying;
+        put_optional(o, "duplicates", d.duplicates);
         o["last_error"] = d.last_error;
         if (d.last_error_at) o["last_error_at"] = *d.last_error_at;
         o["delivery_latency_us"] = {{"p50", d.latency_us.p50}, {"p90", d.latency_us.p90}, {"p99", d.latency_us.p99},

@@ -151,26 +151,32 @@ void line_format::format_line(const line_batch& in, std::size_t i, std::string& 
         return;
     }
     case kind::text_template:
-        template_->render(out, [&](const event_template::piece& p, std::string& o) {
-            field_value v;
-            if (p.name == "line") {
-                o.append(text);
-            } else if (p.key && in.find_field(i, p.key, v)) {
-                v.append_text(o);
-            } else if (p.name == "message") {
-                o.append(text);
-            } else if (p.name == "tag") {
-                if (tag && tags_) o.append(tags_->name(tag));
-            } else if (p.name == "source") {
-                o.append(in.source);
-            } else if (p.name == "line_id") {
-                append_number(o, in.lines[i].line_id);
-            } else if (p.name == "received_at") {
-                o.append(received_at(in.received_us));
-            }
-        });
+        render_template(*template_, in, i, tags_, out);
         return;
     }
+}
+
+void render_template(const event_template& t, const line_batch& in, std::size_t i, const tag_table* tags, std::string& out) {
+    auto text = in.text(i);
+    auto tag = in.lines[i].tag;
+    t.render(out, [&](const event_template::piece& p, std::string& o) {
+        field_value v;
+        if (p.name == "line") {
+            o.append(text);
+        } else if (p.key && in.find_field(i, p.key, v)) {
+            v.append_text(o);
+        } else if (p.name == "message") {
+            o.append(text);
+        } else if (p.name == "tag") {
+            if (tag && tags) o.append(tags->name(tag));
+        } else if (p.name == "source") {
+            o.append(in.source);
+        } else if (p.name == "line_id") {
+            append_number(o, in.lines[i].line_id);
+        } else if (p.name == "received_at") {
+            o.append(received_at(in.received_us));
+        }
+    });
 }
 
 }  // namespace sightline

@@ -93,43 +93,67 @@ void network_sink::encode_line(const line_batch& batch, std::size_t i, std::stri
     payload.push_back('\n');
 }
 
+void network_sink::key_of(const line_batch&, std::size_t, std::string& key) { key.clear(); }
+
+namespace {
+/// Most messages open at once (distinct keys); past it the oldest is sealed.
+constexpr std::size_t max_open_messages = 64;
+}  // namespace
+
+outgoing_message& network_sink::open_for(const std::string& key) {
+    for (auto& m : open_)
+        if (m.key == key) return m;
+    if (open_.size() >= max_open_messages) seal(0);
+    auto& m = open_.emplace_back();
+    m.key = key;
+    return m;
+}
+
 void network_sink::take(std::shared_ptr<const line_batch> batch) {
     const auto& traces = batch->traces;
     std::size_t next_trace = 0;
     for (std::size_t i = 0; i < batch->size(); ++i) {
-        if (open_.ends.empty()) {
-            open_.opened = std::chrono::steady_clock::now();
-            open_.sequence = ++sequence_;
+        key_of(*batch, i, key_);
+        auto* m = &open_for(key_);
+        if (m->ends.empty()) {
+            m->opened = std::chrono::steady_clock::now();
+            m->sequence = ++sequence_;
         }
-        auto before = open_.payload.size();
-        encode_line(*batch, i, open_.payload);
-        if (open_.payload.size() > options_.batch_max_bytes && !open_.ends.empty()) {
+        auto before = m->payload.size();
+        encode_line(*batch, i, m->payload);
+        if (m->payload.size() > options_.batch_max_bytes && !m->ends.empty()) {
             // This line does not fit: it opens the next message.
-            std::string tail = open_.payload.substr(before);
-            open_.payload.resize(before);
-            seal();
-            open_.opened = std::chrono::steady_clock::now();
-            open_.sequence = ++sequence_;
-            open_.payload = std::move(tail);
+            std::string tail = m->payload.substr(before);
+            m->payload.resize(before);
+            seal(static_cast<std::size_t>(m - open_.data()));
+            m = &open_for(key_);
+            m->opened = std::chrono::steady_clock::now();
+            m->sequence = ++sequence_;
+            m->payload = std::move(tail);
         }
-        open_.ends.push_back(static_cast<std::uint32_t>(open_.payload.size()));
-        auto& spans = open_.spans;
+        m->ends.push_back(static_cast<std::uint32_t>(m->payload.size()));
+        auto& spans = m->spans;
         if (!spans.empty() && spans.back().batch == batch && spans.back().first + spans.back().count == i)
             ++spans.back().count;
         else
             spans.push_back({batch, static_cast<std::uint32_t>(i), 1});
         if (next_trace < traces.size() && traces[next_trace].index == i) {
-            // A branch of its own: the batch is shared and stays unchanged.
-            open_.traces.emplace_back(static_cast<std::uint32_t>(open_.ends.size() - 1), traces[next_trace].record);
+            m->traces.emplace_back(static_cast<std::uint32_t>(m->ends.size() - 1), traces[next_trace].record);
             ++next_trace;
         }
-        if (open_.ends.size() >= options_.batch_max_lines || open_.payload.size() >= options_.batch_max_bytes) seal();
+        if (m->ends.size() >= options_.batch_max_lines || m->payload.size() >= options_.batch_max_bytes)
+            seal(static_cast<std::size_t>(m - open_.data()));
     }
 }
 
-void network_sink::seal() {
-    if (open_.ends.empty()) return;
-    ready_.push_back(std::make_shared<outgoing_message>(std::exchange(open_, outgoing_message{})));
+void network_sink::seal(std::size_t open_index) {
+    auto& m = open_[open_index];
+    if (!m.ends.empty()) ready_.push_back(std::make_shared<outgoing_message>(std::move(m)));
+    open_.erase(open_.begin() + static_cast<std::ptrdiff_t>(open_index));
+}
+
+void network_sink::seal_all() {
+    while (!open_.empty()) seal(0);
 }
 
 void network_sink::pump() {
@@ -154,10 +178,14 @@ net::awaitable<void> network_sink::seal_on_timeout() {
         batch_timer_.expires_after(tick);
         auto [ec] = co_await batch_timer_.async_wait(use_aw_ec);
         if (ec || finished_) break;
-        if (!open_.ends.empty() && std::chrono::steady_clock::now() - open_.opened >= options_.batch_timeout) {
-            seal();
-            pump();
-        }
+        auto now = std::chrono::steady_clock::now();
+        bool sealed = false;
+        for (std::size_t k = open_.size(); k-- > 0;)
+            if (now - open_[k].opened >= options_.batch_timeout) {
+                seal(k);
+                sealed = true;
+            }
+        if (sealed) pump();
     }
 }
 
@@ -173,7 +201,7 @@ net::awaitable<void> network_sink::run() {
         pump();
         while (ready_.size() >= max_ready) co_await wait_for_room();
     }
-    seal();
+    seal_all();
     pump();
     while (in_flight_ > 0 || !ready_.empty()) co_await wait_for_room();
     finished_ = true;

@@ -119,6 +119,8 @@ struct delivery_stats {
     /// Attempts that failed and were tried again, and messages waiting for their retry now.
     std::uint64_t retries = 0;
     std::uint64_t retrying = 0;
+    /// Messages the server said it already had (sent again after a lost acknowledgement).
+    std::optional<std::uint64_t> duplicates;
     std::string last_error;
     std::optional<std::string> last_error_at;
     /// Per line, from taken in to acknowledged by the server.

@@ -49,4 +49,9 @@ private:
     const std::string& quoted_key(key_id k) const;
 };
 
+/// Renders a sink template for line `i` of `in` into `out`: a field by its name, plus
+/// {line}, {message} (the text unless a field has that name), {tag}, {source},
+/// {line_id} and {received_at}; a missing field renders empty. `tags` may be null.
+void render_template(const event_template& t, const line_batch& in, std::size_t i, const tag_table* tags, std::string& out);
+
 }  // namespace sightline

@@ -25,6 +25,8 @@ struct message_span {
 struct outgoing_message {
     /// Per sink from 1; with the sink's id, a message id for deduplication.
     std::uint64_t sequence = 0;
+    /// What its lines share (a NATS subject); empty for sinks that do not group lines.
+    std::string key;
     std::string payload;
     /// End of each line's encoding in payload, line after line.
     std::vector<std::uint32_t> ends;
@@ -101,6 +103,9 @@ public:
 protected:
     /// Appends line `i` of `batch`, encoded for the wire, to `payload` (default: the format, then a newline).
     virtual void encode_line(const line_batch& batch, std::size_t i, std::string& payload);
+    /// Sets `key` to what line `i` shares with the lines of its message (a NATS subject);
+    /// lines with different keys go in different messages. Default: no keys.
+    virtual void key_of(const line_batch& batch, std::size_t i, std::string& key);
     /// One attempt to deliver `m` (connecting first when needed). Runs on the strand;
     /// several run at once when max_in_flight > 1.
     virtual net::awaitable<delivery_result> deliver(outgoing_message& m) = 0;
@@ -117,9 +122,12 @@ private:
     net::awaitable<void> run();
     net::awaitable<void> seal_on_timeout();
     net::awaitable<void> deliver_with_retry(std::shared_ptr<outgoing_message> m);
-    /// Encodes the lines of `batch` into open_ (sealing full messages into ready_).
+    /// Encodes the lines of `batch` into open messages (sealing full ones into ready_).
     void take(std::shared_ptr<const line_batch> batch);
-    void seal();
+    /// The open message for `key` (opened, sealing the oldest past the limit, if needed).
+    outgoing_message& open_for(const std::string& key);
+    void seal(std::size_t open_index);
+    void seal_all();
     /// Starts deliveries while the window has room.
     void pump();
     /// Waits until a delivery finished (or the timer's wait was cut short).
@@ -128,7 +136,8 @@ private:
     void dead_letter_all(outgoing_message& m, const std::string& error);
     void note_failure(const std::string& error, bool for_good);
 
-    outgoing_message open_;  // being filled (strand only)
+    std::vector<outgoing_message> open_;  // being filled, one per key (strand only)
+    std::string key_;                     // scratch for key_of
     std::deque<std::shared_ptr<outgoing_message>> ready_;
     std::size_t in_flight_ = 0;
     std::uint64_t sequence_ = 0;
