@@ -8,6 +8,7 @@ namespace sightline {
 source_descriptor tcp_source_descriptor();
 source_descriptor udp_source_descriptor();
 source_descriptor file_source_descriptor();
+source_descriptor nats_source_descriptor();
 sink_descriptor file_sink_descriptor();
 sink_descriptor stdout_sink_descriptor();
 sink_descriptor null_sink_descriptor();
@@ -17,7 +18,7 @@ sink_descriptor nats_sink_descriptor();
 
 const std::vector<source_descriptor>& source_types() {
     static const std::vector<source_descriptor> types = {tcp_source_descriptor(), udp_source_descriptor(),
-                                                         file_source_descriptor()};
+                                                         file_source_descriptor(), nats_source_descriptor()};
     return types;
 }
 

@@ -1,5 +1,7 @@
 #include "sightline/core/line_batch.hpp"
 
+#include <algorithm>
+
 #include <stdexcept>
 
 namespace sightline {
@@ -86,6 +88,11 @@ void line_batch::make_bytes_unique() {
     if (bytes.use_count() != 1) bytes = std::make_shared<std::string>(*bytes);
 }
 
+void line_batch::keep_receipts(const std::vector<receipt>& others) {
+    for (const auto& r : others)
+        if (std::find(receipts.begin(), receipts.end(), r) == receipts.end()) receipts.push_back(r);
+}
+
 line_batch line_batch::branch() const {
     line_batch b;
     b.bytes = bytes;
@@ -94,6 +101,7 @@ line_batch line_batch::branch() const {
     b.source = source;
     b.received_us = received_us;
     b.end_of_stream = end_of_stream;
+    b.receipts = receipts;
     b.traces.reserve(traces.size());
     for (const auto& t : traces) b.traces.push_back({t.index, make_trace_record(*t.record)});
     return b;

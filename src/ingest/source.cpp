@@ -48,7 +48,7 @@ void source::stamp(line_batch& batch) const {
 
 net::awaitable<void> source::deliver(line_batch batch) {
     stamp(batch);
-    sample(batch);
+    if (batch.traces.empty()) sample(batch);  // lines traced upstream (another Sightline) are traced already
     bool full = false;
     for (auto* t : targets_)
         if (t->queued() >= t->capacity()) full = true;

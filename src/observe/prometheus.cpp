@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <deque>
+#include <map>
 #include <sstream>
 #include <vector>
 
@@ -163,6 +164,16 @@ std::string to_prometheus(const pipeline_stats& stats) {
     auto& s_kern = fam("sightline_source_kernel_dropped_datagrams_total", "counter", "Datagrams the kernel dropped.");
     auto& s_frames = fam("sightline_source_bad_frames_total", "counter", "Frame headers of a stream that were no length.");
     auto& s_paused = fam("sightline_source_paused_seconds_total", "counter", "Time a source was paused by backpressure.");
+    // Type-specific figures (a NATS source's messages and redeliveries), one family each.
+    std::map<std::string, std::vector<std::pair<labels, double>>> figures;
+    for (const auto& s : stats.sources)
+        for (const auto& [name, n] : s.figures) figures[name].push_back({{{"source", s.id}, {"type", s.type}}, number(n)});
+    for (auto& [name, series] : figures) {
+        bool gauge = name == "connected" || name == "files_followed";
+        auto& f = fam("sightline_source_" + name + (gauge ? "" : "_total"), gauge ? "gauge" : "counter",
+                      gauge ? "A source's " + name + " now (type-specific)." : "A source's " + name + " (type-specific).");
+        for (auto& [l, v] : series) f.add(l, v);
+    }
     for (const auto& s : stats.sources) {
         labels l{{"source", s.id}, {"type", s.type}};
         s_lines.add(l, number(s.lines));

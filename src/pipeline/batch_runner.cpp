@@ -150,6 +150,7 @@ void batch_runner::run(processor& p, line_batch in, batch_result& out) {
         b.fields = in.fields;
         b.source = in.source;
         b.received_us = in.received_us;
+        b.receipts = in.receipts;
         b.lines.reserve(port_count_ == 1 ? in.size() : in.size() / 2);
     }
     owns_bytes_.assign(port_count_, false);
@@ -356,6 +357,7 @@ void batch_runner::own_bytes(std::size_t port) {
     b.lines.reserve(in_->size());
     b.source = in_->source;
     b.received_us = in_->received_us;
+    b.receipts = std::move(old.receipts);
     b.traces = std::move(old.traces);
     for (std::size_t i = 0; i < old.lines.size(); ++i) b.append_line_of(old, i);
     owns_bytes_[port] = owns_fields_[port] = true;
@@ -416,6 +418,7 @@ void batch_runner::fail(line_context& c, std::string_view message, std::string_v
                               in_->lines[c.index_].line_id, nullptr});
     out_->failed_events.source = in_->source;
     out_->failed_events.received_us = in_->received_us;
+    if (out_->failed_events.receipts.empty()) out_->failed_events.receipts = in_->receipts;
     out_->failed_events.append_line_of(*in_, c.index_);
     if (c.traced_) fail_message_ = std::string(message);
 }

@@ -60,8 +60,9 @@ void stage::start() {
     net::co_spawn(strand_, [self = shared_from_this()] { return self->run(); }, log_exit("pipeline.stage", id()));
 }
 
-line_batch stage::dead_letter_batch(const std::vector<failed_line>& failures) const {
+line_batch stage::dead_letter_batch(const std::vector<failed_line>& failures, std::vector<receipt> receipts) const {
     line_batch b;
+    b.receipts = std::move(receipts);
     auto now = format_rfc3339(std::chrono::system_clock::now());
     for (const auto& f : failures)
         b.append(dead_letter_record(now, id(), f.error_type, f.message, f.line,
@@ -102,9 +103,11 @@ net::awaitable<void> stage::handle(line_batch batch, unsigned attempt) {
             }
             refused.push_back(std::move(f));
         }
-        co_await fail_for_good(std::move(refused));
+        co_await fail_for_good(std::move(refused), std::move(batch.receipts));
         co_return;
     }
+    // The dead-lettered lines keep their source's receipts until they are written.
+    std::vector<receipt> receipts = batch.receipts;
     batch_result result;  // local: retries interleave with fresh batches on the strand
     auto t0 = std::chrono::steady_clock::now();
     runner_.run(*processor_, std::move(batch), result);
@@ -147,7 +150,7 @@ net::awaitable<void> stage::handle(line_batch batch, unsigned attempt) {
             return self->retry_later(std::move(work->first), std::move(work->second), attempt + 1);
         }, log_exit("pipeline.stage", id()));
     }
-    if (!final.empty()) co_await fail_for_good(std::move(final));
+    if (!final.empty()) co_await fail_for_good(std::move(final), std::move(receipts));
 }
 
 void stage::record_parse_failures(const batch_result& result) {
@@ -174,7 +177,7 @@ net::awaitable<void> stage::retry_later(std::vector<failed_line> failures, line_
     retry_pending_ -= n;
 }
 
-net::awaitable<void> stage::fail_for_good(std::vector<failed_line> failures) {
+net::awaitable<void> stage::fail_for_good(std::vector<failed_line> failures, std::vector<receipt> receipts) {
     metrics.errors.add(failures.size());
     std::map<std::string, std::uint64_t> by_type;
     std::vector<error_record> records;
@@ -196,7 +199,9 @@ net::awaitable<void> stage::fail_for_good(std::vector<failed_line> failures) {
     log::write_limited(failure_log_, log::level::warn, "pipeline.stage", "lines_failed",
                        {{"stage", id()}, {"count", failures.size()}, {"error_type", failures.front().error_type},
                         {"message", failures.front().message}});
-    if (dead_letter_) co_await dead_letter_->send(dead_letter_batch(failures));
+    if (!dead_letter_) co_return;
+    line_batch dead = dead_letter_batch(failures, std::move(receipts));  // named: g++ 12 and co_await temporaries
+    co_await dead_letter_->send(std::move(dead));
 }
 
 }  // namespace sightline

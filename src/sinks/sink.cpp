@@ -21,6 +21,7 @@ sink_stats sink::stats() const {
 void sink::dead_letter_line(const line_batch& batch, std::size_t i, std::string_view error_type, std::string_view error) {
     if (!dead_letter_) return;
     auto line_id = batch.lines[i].line_id;
+    pending_dead_.keep_receipts(batch.receipts);
     // Same record as a failed processor line, with the sink as the stage.
     pending_dead_.append(dead_letter_record(format_rfc3339(std::chrono::system_clock::now()), id(), error_type, error,
                                             batch.text(i),

@@ -74,7 +74,15 @@ void writer_sink::collect_failed() {
     if (!pending_traces_.empty())
         for (const auto& l : failed.lines) failed_ids_.push_back(l.line_id);
     std::string error = "write failed: " + writer_->last_error();
+    // Which receipts the failed lines had is not kept: the dead-letter batch holds all
+    // that wait here, so none is released before the dead letter wrote its lines.
+    failed.receipts = pending_receipts_;
     for (std::size_t i = 0; i < failed.size(); ++i) dead_letter_line(failed, i, "sink_write", error);
+}
+
+void writer_sink::release_receipts() {
+    if (pending_receipts_.empty() || (writer_ && writer_->lines_buffered() > 0)) return;
+    pending_receipts_.clear();
 }
 
 void writer_sink::finish_traces() {
@@ -114,6 +122,7 @@ net::awaitable<void> writer_sink::flush_periodically() {
         flush();
         collect_failed();
         finish_traces();
+        release_receipts();
         // Never wait here (run() owns the waiting sends): if the dead letter is full now,
         // run() sends these with its next batch or at the end.
         try_send_dead_letters();
@@ -137,10 +146,16 @@ net::awaitable<void> writer_sink::run() {
                 pending_traces_.push_back(std::move(t.record));
             }
         }
+        if (!batch->receipts.empty()) {
+            for (auto& r : batch->receipts)
+                if (pending_receipts_.empty() || pending_receipts_.back() != r) pending_receipts_.push_back(std::move(r));
+            batch->receipts.clear();
+        }
         if (!writer_) {
             metrics.lines.add(batch->size());
             metrics.bytes.add(batch->content_bytes() + batch->size());
             finish_traces();
+            release_receipts();
             continue;
         }
         if (format_.is_raw()) {
@@ -153,6 +168,7 @@ net::awaitable<void> writer_sink::run() {
         }
         collect_failed();
         finish_traces();
+        release_receipts();
         co_await send_dead_letters();
     }
     finished_ = true;  // from here the flush timer does nothing: the last sends are run()'s
@@ -160,6 +176,7 @@ net::awaitable<void> writer_sink::run() {
     if (writer_) flush();
     collect_failed();
     finish_traces();
+    release_receipts();
     co_await finish();
 }
 

@@ -14,6 +14,10 @@ namespace sightline {
 /// Interned tag of a line (see tag_table); 0 means "no tag yet".
 using tag_id = std::uint16_t;
 
+/// Something a source waits for (its acknowledgement to the sender): held by every
+/// batch that carries lines it covers, and released when the last one lets go.
+using receipt = std::shared_ptr<const void>;
+
 /// Where one line lives inside a batch's byte buffer (the newline is not included),
 /// and where its fields are in the batch's field list.
 struct line_ref {
@@ -41,6 +45,11 @@ struct line_batch {
     std::int64_t received_us = 0;
     /// The sampled lines of this batch, by ascending index (usually empty).
     std::vector<traced_line> traces;
+    /// What the lines' source waits for before it acknowledges them to their sender (a
+    /// NATS source's messages). Every batch made from this one keeps them, and a sink
+    /// keeps them until its lines are written or acknowledged, so the last release means
+    /// every line reached a sink or the dead letter, or was dropped (end to end).
+    std::vector<receipt> receipts;
     /// Set on the one message a producer sends last; carries no lines.
     bool end_of_stream = false;
 
@@ -71,6 +80,8 @@ struct line_batch {
     bool find_field(std::size_t i, key_id key, field_value& out) const;
     /// True when any line has fields.
     bool has_fields() const { return fields && !fields->empty(); }
+    /// Keeps `others` too (those not held already).
+    void keep_receipts(const std::vector<receipt>& others);
     /// Makes the byte buffer exclusively ours (copying it if anyone else holds it).
     void make_bytes_unique();
     /// Total bytes of line content (newlines excluded).

@@ -70,13 +70,13 @@ private:
     /// Runs one batch (a fresh one, or lines being retried: `attempt` > 1).
     net::awaitable<void> handle(line_batch batch, unsigned attempt);
     /// Lines whose failure is final: counted, logged, traced, dead-lettered.
-    net::awaitable<void> fail_for_good(std::vector<failed_line> failures);
+    net::awaitable<void> fail_for_good(std::vector<failed_line> failures, std::vector<receipt> receipts);
     /// Retries `failures` after the backoff for `attempt`, on the strand.
     /// Counts a batch's parse failures and shows the kept or dropped ones in /errors.
     void record_parse_failures(const batch_result& result);
     net::awaitable<void> retry_later(std::vector<failed_line> failures, line_batch events, unsigned attempt);
     /// Dead-letter JSON lines for final failures.
-    line_batch dead_letter_batch(const std::vector<failed_line>& failures) const;
+    line_batch dead_letter_batch(const std::vector<failed_line>& failures, std::vector<receipt> receipts) const;
 
     net::strand<net::io_context::executor_type> strand_;
     std::string type_;

@@ -33,6 +33,8 @@ private:
     bool account(const std::function<bool()>& write_op);
     /// Queues the writer's failed lines for the dead letter.
     void collect_failed();
+    /// Lets go of the receipts of lines once none is left in the write buffer.
+    void release_receipts();
     /// Publishes the traces of lines no longer in the write buffer: a line whose write
     /// failed ends in an error step (outcome "error"), the others with this sink.
     void finish_traces();
@@ -40,6 +42,8 @@ private:
     // Traced lines wait here until their bytes left the buffer (strand only).
     std::vector<trace_ptr> pending_traces_;
     std::vector<std::uint64_t> failed_ids_;  // line ids whose write failed, while traces wait
+    // Sources' receipts of lines still in the write buffer (strand only).
+    std::vector<receipt> pending_receipts_;
 
     std::optional<fd_writer> writer_;
     std::string path_;
