@@ -1,0 +1,277 @@
+#!/usr/bin/env python3
+"""Scale-out through NATS JetStream with Debian's nats-server, started here on loopback
+ports: an agent (tcp source, nats sink) publishes to a stream; aggregators (nats source,
+one durable consumer) share it. Every line arrives, exactly accounted; an aggregator
+killed with SIGKILL mid-flood loses nothing (its unacknowledged messages go to the
+other, counted as redeliveries); a line traced at the agent shows its whole path at the
+aggregator. A three-node cluster with a replicated stream loses nothing when a node is
+killed mid-flood; NATS down at the agent's start means backpressure, then delivery.
+
+One single-node server serves the first cases; the cluster is started once for the last.
+
+Usage: nats_test.py PATH_TO_SIGHTLINE
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+from harness import Cases, Service, free_port, http, wait_until
+
+EXE = sys.argv[1]
+cases = Cases()
+
+
+class NatsServer:
+    """One nats-server with JetStream (optionally a node of a cluster)."""
+
+    def __init__(self, name, port=None, cluster_port=None, routes=()):
+        self.name = name
+        self.port = port or free_port()
+        self.dir = tempfile.mkdtemp(prefix=f"sl-nats-{name}-")
+        conf = [f"server_name: {name}", f"listen: 127.0.0.1:{self.port}",
+                f'jetstream {{ store_dir: "{self.dir}/js" }}']
+        if cluster_port:
+            conf.append("cluster { name: c1, listen: 127.0.0.1:%d, routes: [%s] }" %
+                        (cluster_port, ", ".join(f"nats://127.0.0.1:{r}" for r in routes)))
+        self.conf = os.path.join(self.dir, "nats.conf")
+        with open(self.conf, "w") as f:
+            f.write("\n".join(conf) + "\n")
+        self.p = None
+        self.start()
+
+    @property
+    def url(self):
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.log = open(os.path.join(self.dir, "server.log"), "a")
+        self.p = subprocess.Popen(["nats-server", "-c", self.conf], stdout=self.log, stderr=subprocess.STDOUT)
+
+        def up():
+            socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+            return True
+        assert wait_until(up, 15), open(self.log.name).read()[-800:]
+
+    def kill(self):
+        self.p.kill()
+        self.p.wait()
+
+    def stop(self):
+        if self.p and self.p.poll() is None:
+            self.p.terminate()
+            try:
+                self.p.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def remove(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def agent_config(inport, servers, stream, subject="logs.{severity}", replicas=1, trace=False):
+    cfg = {
+        "sources": [{"type": "tcp", "id": "in", "listen": f"127.0.0.1:{inport}"}],
+        "processors": [{"type": "parse_json", "id": "json", "on_error": "keep"}],
+        "sinks": [{"type": "nats", "id": "js", "servers": servers, "subject": subject, "stream": stream,
+                   "create_stream": True, "replicas": replicas, "origin": "agent1", "ack_timeout_ms": 2000,
+                   "retry": {"backoff_ms": 20, "max_backoff_ms": 200}}],
+    }
+    if trace:
+        cfg["trace"] = {"enabled": True, "sample": 1.0}
+    return cfg
+
+
+def aggregator_config(servers, stream, consumer, trace=False, ack_wait_ms=30000, fetch_batch=64):
+    cfg = {
+        "sources": [{"type": "nats", "id": "from_js", "servers": servers, "stream": stream, "consumer": consumer,
+                     "ack_wait_ms": ack_wait_ms, "fetch_batch": fetch_batch}],
+        "processors": [{"type": "parse_json", "id": "parse", "on_error": "keep"}],
+        "sinks": [{"type": "file", "id": "out", "path": "out.log", "flush_interval_ms": 200}],
+    }
+    if trace:
+        cfg["trace"] = {"enabled": True, "sample": 0.000001}  # only what arrives traced
+    return cfg
+
+
+def lines_of(svc):
+    try:
+        with open(svc.path("out.log")) as f:
+            return f.read().splitlines()
+    except FileNotFoundError:
+        return []
+
+
+def flood(port, lines, chunk=500, pause=0.0):
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+        for k in range(0, len(lines), chunk):
+            s.sendall(b"".join(line.encode() + b"\n" for line in lines[k:k + chunk]))
+            if pause:
+                time.sleep(pause)
+
+
+def events(prefix, n):
+    sev = ["err", "warning", "info", "debug"]
+    return [json.dumps({"severity": sev[i % 4], "n": i, "msg": f"{prefix} {i}"}) for i in range(n)]
+
+
+def agent_delivered(agent, n, timeout=30):
+    ok = wait_until(lambda: agent.stats()["sinks"]["js"]["lines"] == n, timeout)
+    s = agent.stats()["sinks"]["js"]
+    assert ok, s
+    assert s["accepted"] == s["lines"] + s["errors"] + s["in_flight_lines"] and s["errors"] == 0, s
+    return s
+
+
+single = NatsServer("n0")
+
+
+@cases.run
+def agent_to_two_aggregators_every_line_once_and_an_aggregator_killed_loses_nothing():
+    inport = free_port()
+    cfg = agent_config(inport, [single.url], "LOGS")
+    cfg["sinks"][0]["batch_max_lines"] = 20  # many small messages, for two consumers to share
+    agent = Service(EXE, cfg)
+    aggs = [Service(EXE, aggregator_config([single.url], "LOGS", "aggregators", ack_wait_ms=1500, fetch_batch=4))
+            for _ in range(2)]
+    try:
+        agent.wait_tcp(inport)
+        for a in aggs:
+            a.wait_http()
+        # Part one: both share the work, every line exactly once.
+        first = events("shared", 4000)
+        flood(inport, first)
+        agent_delivered(agent, 4000)
+        assert wait_until(lambda: sum(len(lines_of(a)) for a in aggs) >= 4000, 20), [len(lines_of(a)) for a in aggs]
+        got = lines_of(aggs[0]) + lines_of(aggs[1])
+        assert sorted(got) == sorted(first), (len(got), len(set(got)))
+        assert all(lines_of(a) for a in aggs), "one aggregator got nothing: the consumer is not shared"
+        js = agent.stats()["sinks"]["js"]
+        assert js["delivered_messages"] >= 4 and js["connected"] is True, js  # four subjects at least
+        # Part two: a flood while one aggregator is killed; its unacknowledged messages
+        # (file sink flushed, then acked, every 200 ms) go to the other.
+        second = events("kill", 20000)
+        sender = threading.Thread(target=flood, args=(inport, second, 500, 0.01))
+        sender.start()
+        assert wait_until(lambda: len(lines_of(aggs[1])) > 200 and len(lines_of(aggs[0])) > 200, 20)
+        aggs[1].kill()
+        sender.join(60)
+        agent_delivered(agent, 24000, 60)
+        survivor = aggs[0]
+        want = set(second)
+
+        def arrived():
+            return want <= set(lines_of(survivor)) | set(lines_of(aggs[1]))
+        assert wait_until(arrived, 30), len(want - (set(lines_of(survivor)) | set(lines_of(aggs[1]))))
+        st = survivor.stats()["sources"]["from_js"]
+        assert st["redelivered_messages"] > 0, st
+        assert st["acked_messages"] <= st["messages"], st
+        # Every line at least once; only the dead one's written-but-unacked lines twice.
+        everything = lines_of(survivor) + lines_of(aggs[1])
+        assert set(everything) == set(first) | want
+        assert len(everything) - len(set(everything)) <= 20000
+        metrics = http(survivor.hport, "/metrics")[2].decode()
+        assert 'sightline_source_redelivered_messages_total{source="from_js",type="nats"}' in metrics
+    finally:
+        assert agent.stop() == 0
+        assert aggs[0].stop() == 0
+
+
+@cases.run
+def a_line_traced_at_the_agent_shows_its_whole_path_at_the_aggregator():
+    inport = free_port()
+    agent = Service(EXE, agent_config(inport, [single.url], "TRACED", subject="traced.{severity}", trace=True))
+    agg = Service(EXE, aggregator_config([single.url], "TRACED", "tracer", trace=True))
+    try:
+        agent.wait_tcp(inport)
+        agg.wait_http()
+        flood(inport, [json.dumps({"severity": "err", "msg": "follow me"})])
+        assert wait_until(lambda: len(lines_of(agg)) == 1, 20), agg.stderr()[-800:]
+        assert wait_until(lambda: json.loads(http(agent.hport, "/trace?limit=5")[2]), 5)
+        at_agent = json.loads(http(agent.hport, "/trace?limit=5")[2])[0]
+        line_id = at_agent["line_id"]
+        assert wait_until(lambda: http(agg.hport, f"/trace/{line_id}")[0] == 200, 10), \
+            json.loads(http(agg.hport, "/trace?limit=5")[2])
+        t = json.loads(http(agg.hport, f"/trace/{line_id}")[2])
+        steps = [(s["processor"], s["status"]) for s in t["path"]]
+        assert steps == [("agent1/in", "received"), ("agent1/json", "emit"), ("nats:TRACED", "hop"),
+                         ("from_js", "received"), ("parse", "emit"), ("out", "sink")], steps
+        assert t["outcome"] == "out" and t["source"] == "agent1/in", t
+        assert t["original_content"] == json.dumps({"severity": "err", "msg": "follow me"})
+        hop = t["path"][2]
+        assert hop["duration_us"] >= 0, hop
+    finally:
+        assert agent.stop() == 0
+        assert agg.stop() == 0
+
+
+@cases.run
+def nats_down_at_the_agents_start_means_backpressure_then_full_delivery():
+    port = free_port()
+    inport = free_port()
+    agent = Service(EXE, agent_config(inport, [f"nats://127.0.0.1:{port}"], "LATE"))
+    server = None
+    try:
+        agent.wait_tcp(inport)
+        lines = events("late", 3000)
+        flood(inport, lines)
+        assert wait_until(lambda: agent.stats()["sinks"]["js"]["retries"] > 0, 10), agent.stats()["sinks"]
+        s = agent.stats()["sinks"]["js"]
+        assert s["lines"] == 0 and s["in_flight_lines"] == 3000 and s["connected"] is False, s
+        assert json.loads(http(agent.hport, "/health")[2])["components"]["js"]["status"] in ("degraded", "unhealthy")
+        server = NatsServer("late", port=port)
+        agent_delivered(agent, 3000, 30)
+        agg = Service(EXE, aggregator_config([server.url], "LATE", "late"))
+        try:
+            assert wait_until(lambda: len(lines_of(agg)) >= 3000, 20), len(lines_of(agg))
+            assert sorted(lines_of(agg)) == sorted(lines)
+        finally:
+            assert agg.stop() == 0
+    finally:
+        assert agent.stop() == 0
+        if server:
+            server.remove()
+
+
+@cases.run
+def a_three_node_cluster_loses_nothing_when_a_node_is_killed_mid_flood():
+    cports = [free_port() for _ in range(3)]
+    nodes = [NatsServer(f"c{k}", cluster_port=cports[k], routes=cports) for k in range(3)]
+    servers = [n.url for n in nodes]
+    inport = free_port()
+    agent = agg = None
+    try:
+        # The cluster elects a meta leader before a replicated stream can be created.
+        agent = Service(EXE, agent_config(inport, servers, "REPL", replicas=3))
+        agent.wait_tcp(inport)
+        assert wait_until(lambda: "nats_stream_created" in agent.stderr() or "nats_stream_ready" in agent.stderr(), 30), \
+            agent.stderr()[-800:]
+        agg = Service(EXE, aggregator_config(servers, "REPL", "repl"))
+        lines = events("cluster", 12000)
+        sender = threading.Thread(target=flood, args=(inport, lines, 500, 0.01))
+        sender.start()
+        assert wait_until(lambda: len(lines_of(agg)) > 1000, 20), len(lines_of(agg))
+        nodes[0].kill()
+        sender.join(60)
+        agent_delivered(agent, 12000, 60)
+        assert wait_until(lambda: set(lines) <= set(lines_of(agg)), 40), len(set(lines) - set(lines_of(agg)))
+        s = agent.stats()["sinks"]["js"]
+        assert s["errors"] == 0, s
+    finally:
+        if agent:
+            assert agent.stop() == 0
+        if agg:
+            assert agg.stop() == 0
+        for n in nodes:
+            n.remove()
+
+
+single.remove()
+sys.exit(cases.finish())
