@@ -139,12 +139,13 @@ def agent_to_two_aggregators_every_line_once_and_an_aggregator_killed_loses_noth
     cfg = agent_config(inport, [single.url], "LOGS")
     cfg["sinks"][0]["batch_max_lines"] = 20  # many small messages, for two consumers to share
     agent = Service(EXE, cfg)
-    aggs = [Service(EXE, aggregator_config([single.url], "LOGS", "aggregators", ack_wait_ms=1500, fetch_batch=4))
-            for _ in range(2)]
+    configs = [aggregator_config([single.url], "LOGS", "aggregators", ack_wait_ms=1500, fetch_batch=4) for _ in range(2)]
+    configs[1]["sinks"][0]["flush_interval_ms"] = 1500  # the one to kill holds unacknowledged messages longer
+    aggs = [Service(EXE, c) for c in configs]
     try:
         agent.wait_tcp(inport)
         for a in aggs:
-            a.wait_http()
+            assert wait_until(lambda: '"consuming"' in a.stderr(), 15), a.stderr()[-800:]
         # Part one: both share the work, every line exactly once.
         first = events("shared", 4000)
         flood(inport, first)
@@ -160,7 +161,11 @@ def agent_to_two_aggregators_every_line_once_and_an_aggregator_killed_loses_noth
         second = events("kill", 20000)
         sender = threading.Thread(target=flood, args=(inport, second, 500, 0.01))
         sender.start()
-        assert wait_until(lambda: len(lines_of(aggs[1])) > 200 and len(lines_of(aggs[0])) > 200, 20)
+        def unacked(a):
+            st = a.stats()["sources"]["from_js"]
+            return st["messages"] - st["acked_messages"]
+        before = aggs[1].stats()["sources"]["from_js"]["messages"]
+        assert wait_until(lambda: aggs[1].stats()["sources"]["from_js"]["messages"] > before + 20 and unacked(aggs[1]) > 0, 20)
         aggs[1].kill()
         sender.join(60)
         agent_delivered(agent, 24000, 60)
