@@ -133,7 +133,8 @@ private:
     }
 
     net::awaitable<void> finish() {
-        co_await end_stream(line_batch{});
+        line_batch nothing;  // named: g++ 12 destroys a co_await's temporaries twice
+        co_await end_stream(std::move(nothing));
         set_running(false);
         client_.reset();  // closed once the last receipt let go too
         log::write(log::level::info, "ingest.nats", "stopped", {{"source", id()}});
