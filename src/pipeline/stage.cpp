@@ -11,10 +11,6 @@
 #include "sightline/core/log_exit.hpp"
 #include "sightline/core/time_format.hpp"
 
-// g++ 12 reports Asio's own frame operator delete as mismatched with its own operator
-// new in handle() (a false positive of -Wmismatched-new-delete on coroutine frames).
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
 namespace sightline {
 
 stage::stage(net::io_context& ioc, stage_options o)
