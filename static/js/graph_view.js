@@ -152,6 +152,14 @@ function nodeTexts(stage, stats) {
   }
   if (stage.kind === 'sink') {
     const sink = stats.sinks?.[stage.id] ?? {};
+    if (sink.connected !== undefined) {
+      // A network sink: delivered means acknowledged; what waits for an ack is in flight.
+      return [
+        `in ${rate(sink.lines_per_second)} · ${sink.connected ? 'connected' : 'disconnected'}`,
+        `lines ${count(sink.lines)} · in flight ${compact(sink.in_flight_lines)}`,
+        `err ${compact(sink.errors)} · retries ${compact(sink.retries)} · p99 ${micros(sink.delivery_latency_us?.p99)}`,
+      ];
+    }
     return [`in ${rate(sink.lines_per_second)}`, `lines ${count(sink.lines)}`, `err ${compact(sink.errors)}`];
   }
   const p = stats.processors?.[stage.id] ?? {};

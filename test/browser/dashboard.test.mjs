@@ -6,6 +6,7 @@
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -20,24 +21,26 @@ const WAIT_MS = 15000;
 const XSS = '<img src=x onerror=alert(1)>';
 const token = Math.random().toString(36).slice(2, 10);  // makes this run's lines unique
 
-let service, browser, page, tcpPort;
+let service, browser, page, tcpPort, receiver, forwardPort;
+let forwarded = '';  // what the tcp sink "forward" delivered to our receiver
 const dialogs = [];
 const pageErrors = [];
 
-/** tcp_in -> tagger -> fields (logfmt, kept when it fails) -> fault -> router -> errors_out | rest_out;
- *  failures to the dead letter. */
+/** tcp_in -> tagger -> fields (logfmt, kept when it fails) -> fault -> router -> errors_out | rest_out,
+ *  and fault -> forward (a tcp sink into a receiver of this test); failures to the dead letter. */
 function pipelineConfig(httpPort) {
   return {
     sources: [{ type: 'tcp', id: 'tcp_in', listen: `127.0.0.1:${tcpPort}` }],
     processors: [
       { type: 'tagger', id: 'tagger' },
       { type: 'parse_logfmt', id: 'fields', on_error: 'keep' },
-      { type: 'fault', id: 'fault', pattern: 'FAILME', message: 'injected fault' },
+      { type: 'fault', id: 'fault', pattern: 'FAILME', message: 'injected fault', next: ['router', 'forward'] },
       { type: 'tag_router', id: 'router', routes: { error: 'errors_out' }, default: 'rest_out' },
     ],
     sinks: [
       { type: 'file', id: 'errors_out', path: 'errors.log' },
       { type: 'file', id: 'rest_out', path: 'rest.log' },
+      { type: 'tcp', id: 'forward', address: `127.0.0.1:${forwardPort}`, batch_timeout_ms: 5 },
     ],
     dead_letter: { path: 'dead_letter.jsonl' },
     http: { enabled: true, listen: `127.0.0.1:${httpPort}`, push_interval_ms: 200 },
@@ -71,6 +74,9 @@ before(async () => {
   assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (scripts/test.sh does)`);
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   tcpPort = await freePort();
+  forwardPort = await freePort();
+  receiver = net.createServer((socket) => socket.on('data', (d) => { forwarded += d.toString(); }));
+  await new Promise((resolve) => receiver.listen(forwardPort, '127.0.0.1', resolve));
   service = new Service(BIN, pipelineConfig(await freePort()));
   await service.start();
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], timeout: 60000 });
@@ -93,6 +99,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
+  receiver?.close();
   await service?.stop().catch(() => {});
   service?.cleanup();
 });
@@ -102,7 +109,7 @@ test('the page loads with a CSP that forbids inline scripts, and draws the pipel
   const csp = res.headers.get('content-security-policy') ?? '';
   assert.match(csp, /script-src 'self'/);
   assert.doesNotMatch(csp, /unsafe-inline/);
-  for (const id of ['tcp_in', 'tagger', 'fields', 'fault', 'router', 'errors_out', 'rest_out', 'dead_letter']) {
+  for (const id of ['tcp_in', 'tagger', 'fields', 'fault', 'router', 'errors_out', 'rest_out', 'forward', 'dead_letter']) {
     await page.waitForSelector(`g.node[data-id="${id}"]`);
   }
   await expectText('#health', 'healthy');
@@ -118,6 +125,11 @@ test('counters reach the exact numbers sent, without a reload', async () => {
   await expectText(nodeLine('tagger', 1), 'lines 1,000');
   await expectText(nodeLine('errors_out', 1), 'lines 100');
   await expectText(nodeLine('rest_out', 1), 'lines 900');
+  // The network sink: acknowledged (here: taken by the kernel) and nothing left in flight.
+  await page.waitForFunction((sel) => / · connected$/.test(document.querySelector(sel)?.textContent ?? ''),
+    nodeLine('forward', 0));
+  await expectText(nodeLine('forward', 1), 'lines 1,000 · in flight 0');
+  assert.equal(forwarded.split('\n').filter((l) => l.endsWith(token)).length, 1000);
   await expectText('#total-errors', '0');
 });
 
@@ -125,9 +137,12 @@ test('a traced line appears and its path shows the right stages', async () => {
   const marker = `trace-me-${token}`;
   await sendLines(tcpPort, [`level=info user=bob msg=${marker}`]);
   await page.fill('#traces-text', marker);
-  const row = page.locator('#traces-list li.trace-row', { hasText: marker });
-  await row.first().waitFor();
-  assert.equal(await row.count(), 1);
+  // fault fans out to router and forward: one trace per branch, both with the line's id.
+  const rows = page.locator('#traces-list li.trace-row', { hasText: marker });
+  await rows.nth(1).waitFor();
+  assert.equal(await rows.count(), 2);
+  assert.deepEqual((await rows.locator('.outcome').allTextContents()).sort(), ['forward', 'rest_out']);
+  const row = rows.filter({ has: page.locator('.outcome', { hasText: 'rest_out' }) });
   await row.first().click();
   await page.waitForSelector('#trace-timeline li.step');
   const stages = await page.$$eval('#trace-timeline li.step', (steps) => steps.map((s) => s.dataset.stage));
