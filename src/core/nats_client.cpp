@@ -71,10 +71,12 @@ bool nats_client::wait_connected(const std::atomic<bool>& stop, std::chrono::mil
 
 void nats_client::set_connected(bool up) {
     {
+        // Notified under the lock: the destructor may free changed_ as soon as it can
+        // take the lock after the close.
         std::lock_guard lock(mutex_);
         connected_.store(up, std::memory_order_relaxed);
+        changed_.notify_all();
     }
-    changed_.notify_all();
     if (settings_.on_connection) settings_.on_connection(up);
 }
 
@@ -84,11 +86,9 @@ void nats_client::disconnected_cb(natsConnection*, void* self) { static_cast<nat
 
 void nats_client::closed_cb(natsConnection*, void* self) {
     auto* c = static_cast<nats_client*>(self);
-    {
-        std::lock_guard lock(c->mutex_);
-        c->closed_ = true;
-        c->connected_.store(false, std::memory_order_relaxed);
-    }
+    std::lock_guard lock(c->mutex_);
+    c->closed_ = true;
+    c->connected_.store(false, std::memory_order_relaxed);
     c->changed_.notify_all();
 }
 

@@ -86,7 +86,7 @@ private:
         s.figures.emplace_back("messages", messages_.load(std::memory_order_relaxed));
         s.figures.emplace_back("redelivered_messages", redelivered_.load(std::memory_order_relaxed));
         s.figures.emplace_back("acked_messages", acked_->load(std::memory_order_relaxed));
-        s.figures.emplace_back("connected", connected_.load(std::memory_order_relaxed) ? 1 : 0);
+        s.figures.emplace_back("connected", connected_->load(std::memory_order_relaxed) ? 1 : 0);
     }
 
     std::string servers_text() const {
@@ -99,10 +99,12 @@ private:
         nats_client::settings settings;
         settings.servers = cfg_.servers;
         settings.name = "sightline source " + id();
-        settings.on_connection = [this](bool up) {
-            connected_.store(up, std::memory_order_relaxed);
+        // Called on nats.c's threads until the client closes, which may be after this
+        // source is gone (receipts hold the client): nothing of `this` is captured.
+        settings.on_connection = [connected = connected_, id = id(), servers = servers_text()](bool up) {
+            connected->store(up, std::memory_order_relaxed);
             log::write(up ? log::level::info : log::level::warn, "ingest.nats", up ? "nats_connected" : "nats_disconnected",
-                       {{"source", id()}, {"servers", servers_text()}});
+                       {{"source", id}, {"servers", servers}});
         };
         try {
             client_ = std::make_shared<nats_client>(std::move(settings));
@@ -265,7 +267,7 @@ private:
     std::shared_ptr<nats_client> client_;
     std::thread fetcher_;
     std::atomic<bool> stopping_{false};
-    std::atomic<bool> connected_{false};
+    std::shared_ptr<std::atomic<bool>> connected_ = std::make_shared<std::atomic<bool>>(false);
     std::atomic<std::uint64_t> messages_{0};
     std::atomic<std::uint64_t> redelivered_{0};
     /// Shared with the receipts, which may outlive the source.

@@ -46,13 +46,14 @@ health_report evaluate_health(const pipeline_stats& now, const pipeline_stats& p
     using hs = health_status;
     for (const auto& s : now.sinks) {
         auto failed = growth(s, previous.find_sink(s.id), [](const sink_stats& x) { return x.errors; });
-        if (failed > 0)
-            h.judge({s.id, "sink", hs::unhealthy,
-                     (s.delivery ? "delivery failed: " : "write errors: ") + count(failed) + " lines failed"});
+        if (failed > 0 && !s.delivery)
+            h.judge({s.id, "sink", hs::unhealthy, "write errors: " + count(failed) + " lines failed"});
         else if (s.delivery && !s.delivery->connected && s.delivery->in_flight_lines > 0 &&
                  s.delivery->disconnected_ms >= static_cast<double>(s.delivery->unhealthy_after_ms))
             h.judge({s.id, "sink", hs::unhealthy, "disconnected for " + count(static_cast<std::uint64_t>(s.delivery->disconnected_ms)) +
                                                       " ms: " + s.delivery->last_error});
+        else if (failed > 0)  // a network sink: its server refused them, or retries ran out
+            h.judge({s.id, "sink", hs::degraded, count(failed) + " lines to the dead letter: " + s.delivery->last_error});
         else if (s.delivery && s.delivery->retrying > 0)
             h.judge({s.id, "sink", hs::degraded, "retrying: " + s.delivery->last_error});
         else if (s.delivery && !s.delivery->connected && s.delivery->in_flight_lines > 0 && s.delivery->disconnected_ms > 0)

@@ -57,6 +57,26 @@ public:
         }
         samples_.push_back(line + " " + format_value(value));
     }
+    /// One histogram's series: cumulative buckets in microseconds (kept monotonic, as
+    /// counters move while they are read), +Inf at `count` or above, _sum in seconds.
+    void add_histogram(const std::vector<std::pair<std::string, std::string>>& labels,
+                       const std::vector<latency_bucket>& buckets_us, double count, double sum_s) {
+        double last = 0;
+        for (const auto& b : buckets_us) {
+            auto lb = labels;
+            std::ostringstream le;  // shortest form: "1e-07", "0.001"
+            le << b.le_us / 1e6;
+            lb.emplace_back("le", le.str());
+            last = std::max(last, static_cast<double>(b.count));
+            add_suffixed("_bucket", lb, last);
+        }
+        double total = std::max(count, last);
+        auto lb = labels;
+        lb.emplace_back("le", "+Inf");
+        add_suffixed("_bucket", lb, total);
+        add_suffixed("_sum", labels, sum_s);
+        add_suffixed("_count", labels, total);
+    }
     void write(std::string& out) const {
         if (samples_.empty()) return;
         out += "# HELP " + name_ + " " + help_ + "\n# TYPE " + name_ + " " + type_ + "\n";
@@ -135,23 +155,8 @@ std::string to_prometheus(const pipeline_stats& stats) {
             lp.emplace_back("percentile", p);
             quantiles.add(lp, v / 1e6);
         }
-        for (const auto& b : s.latency_buckets) {
-            auto lb = l;
-            std::ostringstream le;  // shortest form: "1e-07", "0.001"
-            le << b.le_us / 1e6;
-            lb.emplace_back("le", le.str());
-            latency.add_suffixed("_bucket", lb, number(b.count));
-        }
-        // The counters move while they are read: keep the histogram monotonic by never
-        // letting the total fall below the last finite bucket.
-        double total = number(s.lines_in);
-        if (!s.latency_buckets.empty()) total = std::max(total, number(s.latency_buckets.back().count));
-        auto lb = l;
-        lb.emplace_back("le", "+Inf");
-        latency.add_suffixed("_bucket", lb, total);
         // Per-line times add up to the stage's busy time, over every line taken in.
-        latency.add_suffixed("_sum", l, s.processing_time_ms / 1000.0);
-        latency.add_suffixed("_count", l, total);
+        latency.add_histogram(l, s.latency_buckets, number(s.lines_in), s.processing_time_ms / 1000.0);
     }
 
     auto& s_lines = fam("sightline_source_lines_total", "counter", "Lines read by a source.");
@@ -223,21 +228,7 @@ std::string to_prometheus(const pipeline_stats& stats) {
             msgs.add(l, number(d.delivered_messages));
             retries.add(l, number(d.retries));
             down.add(l, d.disconnected_ms / 1000.0);
-            double last = 0;
-            for (const auto& b : d.latency_buckets) {
-                auto lb = l;
-                std::ostringstream le;
-                le << b.le_us / 1e6;
-                lb.emplace_back("le", le.str());
-                last = std::max(last, number(b.count));
-                lat.add_suffixed("_bucket", lb, last);
-            }
-            double total = std::max(last, number(d.latency_count));
-            auto lb = l;
-            lb.emplace_back("le", "+Inf");
-            lat.add_suffixed("_bucket", lb, total);
-            lat.add_suffixed("_sum", l, d.latency_sum_s);
-            lat.add_suffixed("_count", l, total);
+            lat.add_histogram(l, d.latency_buckets, number(d.latency_count), d.latency_sum_s);
         }
     }
 

@@ -223,4 +223,47 @@ BOOST_AUTO_TEST_CASE(an_open_circuit_degrades_its_stage) {
     BOOST_TEST(status_of(h, "tagger") == "healthy");
 }
 
+BOOST_AUTO_TEST_CASE(a_network_sink_is_degraded_while_it_retries_and_unhealthy_disconnected_too_long) {
+    auto with = [](auto edit) {
+        auto p = stats({});
+        p.sinks[0].type = "nats";
+        p.sinks[0].delivery.emplace();
+        auto& d = *p.sinks[0].delivery;
+        d.connected = true;
+        d.unhealthy_after_ms = 30000;
+        d.last_error = "connect to 127.0.0.1:4222: Connection refused";
+        edit(p.sinks[0]);
+        return p;
+    };
+    auto judge = [&](auto edit) {
+        auto now = with(edit);
+        auto h = evaluate_health(now, with([](auto&) {}));
+        const auto& c = component(h, "out");
+        return std::string(to_string(c.status)) + ": " + c.reason;
+    };
+    BOOST_TEST(judge([](auto&) {}) == "healthy: ");
+    // Idle and not connected (a peer closed an idle connection): nothing waits, healthy.
+    BOOST_TEST(judge([](auto& s) {
+                   s.delivery->connected = false;
+                   s.delivery->disconnected_ms = 60000;
+               }) == "healthy: ");
+    BOOST_TEST(judge([](auto& s) { s.delivery->retrying = 1; }) ==
+               "degraded: retrying: connect to 127.0.0.1:4222: Connection refused");
+    BOOST_TEST(judge([](auto& s) {
+                   s.delivery->connected = false;
+                   s.delivery->in_flight_lines = 10;
+                   s.delivery->disconnected_ms = 29000;
+               }) == "degraded: disconnected: connect to 127.0.0.1:4222: Connection refused");
+    BOOST_TEST(judge([](auto& s) {
+                   s.delivery->connected = false;
+                   s.delivery->in_flight_lines = 10;
+                   s.delivery->disconnected_ms = 30000;
+               }) == "unhealthy: disconnected for 30000 ms: connect to 127.0.0.1:4222: Connection refused");
+    // Lines the server refused went to the dead letter: degraded, not down.
+    BOOST_TEST(judge([](auto& s) {
+                   s.errors = 1;
+                   s.delivery->last_error = "HTTP 500: Code: 27";
+               }) == "degraded: 1 lines to the dead letter: HTTP 500: Code: 27");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
