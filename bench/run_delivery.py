@@ -91,7 +91,7 @@ def nats_round(a, work):
             "sources": [{"type": "nats", "id": "from_js", "servers": [url], "stream": "BENCH", "consumer": "bench",
                          "fetch_batch": 64}],
             "processors": [{"type": "tagger", "id": "aggregator"}],
-            "sinks": [{"type": "file", "id": "out", "path": "out.log"}],
+            "sinks": [{"type": "file", "id": "out", "path": "out.log", "flush_interval_ms": 100}],
             "http": {"listen": f"127.0.0.1:{ghport}", "push_interval_ms": 100}})
         assert wait_until(lambda: port_bound(inport) and http(ghport, "/live", timeout=1)[0] == 200, 20)
         assert wait_until(lambda: stats(ahport)["sinks"]["js"]["last_error"] == "" and
@@ -206,6 +206,7 @@ def main():
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--only", default="tcp-nats-file,tcp-http-clickhouse")
     a = p.parse_args()
+    a.build_dir = os.path.abspath(a.build_dir)  # processes run in their own folders
     only = a.only.split(",")
     root = tempfile.mkdtemp(prefix="sl-bench-delivery-")
     results = {}
