@@ -22,7 +22,7 @@ import threading
 import urllib.parse
 import urllib.request
 
-from harness import Cases, Service, free_port, http, wait_until
+from harness import ClickHouse, Cases, Service, free_port, http, wait_until
 
 EXE = sys.argv[1]
 cases = Cases()
@@ -156,44 +156,6 @@ def tcp_sink_waits_while_the_receiver_is_down_then_delivers_every_line_once():
 
 
 # ---------------------------------------------------------------- http sink: ClickHouse
-
-class ClickHouse:
-    """Debian's clickhouse-server on loopback ports, in a temp folder."""
-
-    def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="sl-clickhouse-")
-        self.port, tcp_port = free_port(), free_port()
-        with open(os.path.join(self.dir, "users.xml"), "w") as f:
-            f.write("""<yandex><profiles><default></default></profiles>
-<users><default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile>
-<quota>default</quota></default></users><quotas><default></default></quotas></yandex>""")
-        with open(os.path.join(self.dir, "config.xml"), "w") as f:
-            f.write(f"""<yandex><logger><level>warning</level><console>1</console></logger>
-<http_port>{self.port}</http_port><tcp_port>{tcp_port}</tcp_port><listen_host>127.0.0.1</listen_host>
-<path>{self.dir}/data/</path><tmp_path>{self.dir}/tmp/</tmp_path><users_config>{self.dir}/users.xml</users_config>
-<mark_cache_size>5368709</mark_cache_size></yandex>""")
-        self.log = open(os.path.join(self.dir, "server.log"), "w")
-        self.p = subprocess.Popen(["clickhouse-server", f"--config-file={self.dir}/config.xml"], cwd=self.dir,
-                                  stdout=self.log, stderr=subprocess.STDOUT)
-        assert wait_until(lambda: self.query("SELECT 1") == "1", 60, 0.2), open(self.log.name).read()[-1000:]
-
-    def query(self, sql):
-        req = urllib.request.Request(f"http://127.0.0.1:{self.port}/", data=sql.encode(), method="POST")
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.read().decode().strip()
-
-    def insert_url(self, table):
-        return f"http://127.0.0.1:{self.port}/?" + urllib.parse.urlencode({"query": f"INSERT INTO {table} FORMAT JSONEachRow"})
-
-    def stop(self):
-        self.p.terminate()
-        try:
-            self.p.wait(20)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            self.p.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
 
 clickhouse = None
 

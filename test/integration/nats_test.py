@@ -22,9 +22,10 @@ import tempfile
 import threading
 import time
 
-from harness import Cases, Service, free_port, http, wait_until
+from harness import ClickHouse, Cases, Service, free_port, http, wait_until
 
 EXE = sys.argv[1]
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 cases = Cases()
 
 
@@ -217,6 +218,11 @@ def a_line_traced_at_the_agent_shows_its_whole_path_at_the_aggregator():
         assert agg.stop() == 0
 
 
+def rss_mib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) // 1024 for line in f if line.startswith("VmRSS:"))
+
+
 @cases.run
 def nats_down_at_the_agents_start_means_backpressure_then_full_delivery():
     port = free_port()
@@ -225,24 +231,100 @@ def nats_down_at_the_agents_start_means_backpressure_then_full_delivery():
     server = None
     try:
         agent.wait_tcp(inport)
-        lines = events("late", 3000)
-        flood(inport, lines)
-        assert wait_until(lambda: agent.stats()["sinks"]["js"]["retries"] > 0, 10), agent.stats()["sinks"]
+        lines = events("late", 500000)
+        sender = threading.Thread(target=flood, args=(inport, lines, 2000))
+        sender.start()
+        # Nothing can be delivered: the sink holds its window, the pipeline fills, and the
+        # TCP source stops reading (the sender is slowed down by TCP itself).
+        assert wait_until(lambda: agent.stats()["sources"]["in"]["paused"], 20), agent.stats()["sources"]
         s = agent.stats()["sinks"]["js"]
-        assert s["lines"] == 0 and s["in_flight_lines"] == 3000 and s["connected"] is False, s
+        assert s["lines"] == 0 and s["connected"] is False and s["retries"] > 0, s
+        assert 0 < s["in_flight_lines"] < 500000, s
+        read = agent.stats()["sources"]["in"]["lines"]
+        assert read < 500000 and sender.is_alive(), read
+        assert rss_mib(agent.p.pid) < 400, rss_mib(agent.p.pid)
         assert json.loads(http(agent.hport, "/health")[2])["components"]["js"]["status"] in ("degraded", "unhealthy")
         server = NatsServer("late", port=port)
-        agent_delivered(agent, 3000, 30)
+        sender.join(60)
+        assert not sender.is_alive()
+        agent_delivered(agent, 500000, 60)
         agg = Service(EXE, aggregator_config([server.url], "LATE", "late"))
         try:
-            assert wait_until(lambda: len(lines_of(agg)) >= 3000, 20), len(lines_of(agg))
+            assert wait_until(lambda: len(lines_of(agg)) >= 500000, 60), len(lines_of(agg))
             assert sorted(lines_of(agg)) == sorted(lines)
         finally:
             assert agg.stop() == 0
     finally:
-        assert agent.stop() == 0
-        if server:
+        if server is None:
+            agent.kill()  # NATS never came: a graceful stop would wait to deliver for ever
+        else:
+            assert agent.stop() == 0
             server.remove()
+
+
+@cases.run
+def the_shipped_agent_and_aggregator_examples_deliver_into_clickhouse_and_files():
+    """conf/examples/agent.json and aggregator.json as README "Scaling out" runs them,
+    on this test's ports: one NATS node (replicas 1) and a real ClickHouse."""
+    with open(os.path.join(ROOT, "conf", "examples", "agent.json")) as f:
+        agent_cfg = json.load(f)
+    with open(os.path.join(ROOT, "conf", "examples", "aggregator.json")) as f:
+        agg_cfg = json.load(f)
+    ch = ClickHouse()
+    work = tempfile.mkdtemp(prefix="sl-examples-")
+    agent = agg = None
+    try:
+        ch.query("CREATE TABLE logs (timestamp String, severity String, facility String, host String, app String, "
+                 "message String, source String, received_at String) ENGINE = MergeTree ORDER BY tuple()")
+        tport, uport = free_port(), free_port(socket.SOCK_DGRAM)
+        agent_cfg["sources"][0]["listen"] = f"127.0.0.1:{tport}"
+        agent_cfg["sources"][1]["listen"] = f"127.0.0.1:{uport}"
+        agent_cfg["sources"][2]["path"] = os.path.join(work, "*.log")
+        agent_cfg["sinks"][0].update(servers=[single.url], replicas=1)
+        del agent_cfg["http"]
+        agg_cfg["sources"][0]["servers"] = [single.url]
+        sinks = {s["id"]: s for s in agg_cfg["sinks"]}
+        sinks["clickhouse"]["url"] = sinks["clickhouse"]["url"].replace("127.0.0.1:8123", f"127.0.0.1:{ch.port}")
+        sinks["clickhouse"]["batch_timeout_ms"] = 100
+        for s in agg_cfg["sinks"]:
+            if s["type"] == "file":
+                s["flush_interval_ms"] = 50
+        del agg_cfg["http"]
+        agent, agg = Service(EXE, agent_cfg), Service(EXE, agg_cfg)
+        agent.wait_tcp(tport)
+        assert wait_until(lambda: '"consuming"' in agg.stderr(), 15), agg.stderr()[-800:]
+        lines = []
+        for i in range(300):
+            if i % 3 == 0:
+                lines.append(f"<11>1 2026-12-01T10:00:00Z web01 billing - - - card declined {i}")  # user.err
+            elif i % 3 == 1:
+                lines.append(json.dumps({"level": "warn", "app": "api", "msg": f"slow {i}"}))
+            else:
+                lines.append(f"plain line {i}")
+        flood(tport, lines)
+        assert wait_until(lambda: ch.query("SELECT count() FROM logs") == "300", 30), \
+            (ch.query("SELECT count() FROM logs"), agg.stderr()[-800:])
+        got = dict(row.split("\t") for row in ch.query("SELECT severity, count() FROM logs GROUP BY severity").splitlines())
+        assert got == {"err": "100", "warn": "100", "info": "100"}, got
+        assert ch.query("SELECT count() FROM logs WHERE app = 'billing' AND host = 'web01'") == "100"
+        assert ch.query("SELECT count() FROM logs WHERE source = 'from_jetstream'") == "300"
+
+        def errors_file():
+            try:
+                with open(agg.path("sightline-data/errors.json")) as f:
+                    return [json.loads(line) for line in f]
+            except FileNotFoundError:
+                return []
+        assert wait_until(lambda: len(errors_file()) == 100, 10), len(errors_file())
+        assert {e["app"] for e in errors_file()} == {"billing"}
+        assert wait_until(lambda: agg.stats()["sinks"]["clickhouse"]["lines"] == 300, 5), agg.stats()["sinks"]
+        assert agg.stats()["sinks"]["clickhouse"]["errors"] == 0
+    finally:
+        for svc in (agent, agg):
+            if svc:
+                assert svc.stop() == 0
+        ch.stop()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 @cases.run
