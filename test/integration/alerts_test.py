@@ -113,8 +113,9 @@ def a_failing_stage_fires_an_alert_in_alertmanager_and_resolves_it():
         assert firing, get_json(svc.hport, "/alerts")
         a = firing[0]
         assert a["labels"] == {"alertname": "HighErrorRate", "severity": "critical", "stage": "enrich"}, a
-        assert a["value"] == 0.25 and a["threshold"] == 0.05, a
-        assert a["annotations"]["summary"] == "enrich fails 25.0% of lines", a
+        # The value is the last tick's share; a tick may cut the sender's 4-line cycle.
+        assert abs(a["value"] - 0.25) <= 0.1 and a["threshold"] == 0.05, a
+        assert a["annotations"]["summary"] == f"enrich fails {a['value']:.1%} of lines", a
         assert a["starts_at"] and a["ends_at"] is None, a
 
         # Pushed over the WebSocket as it happened: pending first, then firing.
@@ -258,8 +259,9 @@ def built_in_rules_apply_by_default_and_an_empty_list_turns_them_off():
     try:
         svc.wait_http()
         by_rule = svc.stats()["alerts"]["by_rule"]
-        assert sorted(r["alertname"] for r in by_rule) == ["CircuitOpen", "SinkWriteErrors", "SourceBackpressure",
-                                                           "SourceDropping", "StageErrorRate", "StageSaturated"], by_rule
+        assert sorted(r["alertname"] for r in by_rule) == ["CircuitOpen", "SinkBufferFilling", "SinkDisconnected",
+                                                           "SinkWriteErrors", "SourceBackpressure", "SourceDropping",
+                                                           "StageErrorRate", "StageSaturated"], by_rule
         assert get_json(svc.hport, "/alerts") == {"active": [], "history": []}
         _, _, metrics = http(svc.hport, "/metrics")
         assert b'sightline_alerts_firing{alertname="StageErrorRate",severity="critical"} 0\n' in metrics
