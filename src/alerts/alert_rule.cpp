@@ -25,6 +25,10 @@ const std::vector<alert_expr_info>& alert_exprs() {
         {"queue_fill", {s::stage}, "how full the stage's input hand-off is (0 to 1)"},
         {"circuit_open", {s::stage}, "1 while the stage's circuit breaker is open or half-open, else 0"},
         {"paused_ratio", {s::source}, "share of the last tick the source was paused by backpressure (0 to 1)"},
+        {"buffer_fill", {s::sink}, "how full the sink's disk buffer is (0 to 1; 0 without one)"},
+        {"buffer_oldest_age_s", {s::sink}, "age of the oldest line in the sink's disk buffer, in seconds"},
+        {"disconnected_s", {s::sink},
+         "seconds a network sink has been unable to reach its server with lines to deliver (0 otherwise)"},
         {"rss_bytes", {s::system}, "resident memory of the process"},
         {"cpu_ratio", {s::system}, "CPU used over the last tick (1 = one core)"},
     };

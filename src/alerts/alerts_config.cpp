@@ -203,6 +203,12 @@ std::vector<alert_rule> default_alert_rules() {
         built_in({{"name", "StageSaturated"}, {"expr", "utilization"}, {"stage", "*"}, {"above", 0.9}, {"for_ms", 300000},
                   {"severity", "warning"}, {"summary", "{stage} is busy {value:.0%} of the time: it limits throughput"}},
                  never),
+        built_in({{"name", "SinkDisconnected"}, {"expr", "disconnected_s"}, {"sink", "*"}, {"above", 60}, {"for_ms", 0},
+                  {"severity", "critical"}, {"summary", "sink {sink} cannot reach its server for {value:.0f} s"}},
+                 never),
+        built_in({{"name", "SinkBufferFilling"}, {"expr", "buffer_fill"}, {"sink", "*"}, {"above", 0.8}, {"for_ms", 60000},
+                  {"severity", "warning"}, {"summary", "the disk buffer of {sink} is {value:.0%} full"}},
+                 never),
     };
 }
 

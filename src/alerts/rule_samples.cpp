@@ -73,6 +73,12 @@ double value_of(const alert_rule& r, const std::string&, const sink_stats& now, 
         return ratio(errors, delta(now, before, [](const sink_stats& s) { return s.lines; }) + errors);
     }
     if (r.expr == "lines_per_second") return now.lines_per_second;
+    if (r.expr == "buffer_fill")
+        return now.buffer && now.buffer->max_bytes ? ratio(static_cast<double>(now.buffer->bytes), static_cast<double>(now.buffer->max_bytes)) : 0.0;
+    if (r.expr == "buffer_oldest_age_s") return now.buffer ? now.buffer->oldest_age_ms / 1000.0 : 0.0;
+    if (r.expr == "disconnected_s")
+        return now.delivery && !now.delivery->connected && now.delivery->in_flight_lines > 0 ? now.delivery->disconnected_ms / 1000.0
+                                                                                            : 0.0;
     return 0;
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "sightline/sinks/buffered_input.hpp"
+
 namespace sightline {
 
 // One line per type, defined in the type's own file (processors: processors/registry.cpp).
@@ -23,13 +25,16 @@ const std::vector<source_descriptor>& source_types() {
 }
 
 namespace {
-/// Every sink type takes the output-format parameters (line_format), written once.
+/// Every sink type takes the output-format parameters (line_format) and a buffer
+/// (buffer_config), written once.
 sink_descriptor with_format(sink_descriptor d) {
     for (auto& p : line_format::params()) d.schema.params.push_back(std::move(p));
+    d.schema.params.push_back(buffer_config::param());
     auto own = std::move(d.check);
     d.check = [own](const boost::json::object& params, const std::string& path, problems& found) {
         if (own) own(params, path, found);
         line_format::check(params, path, found);
+        buffer_config::check(params, path, found);
     };
     return d;
 }

@@ -49,7 +49,9 @@ const std::vector<param_spec>& health_params() {
         {.name = "queue_fill", .type = param_type::number, .default_value = d.queue_fill,
          .doc = "A stage is degraded when its input hand-off is at least this full.", .min = 0, .max = 1},
         {.name = "source_dropped_lines", .type = param_type::number, .default_value = d.source_dropped_lines,
-         .doc = "A source is degraded when it dropped more lines than this in the last tick.", .min = 0}};
+         .doc = "A source is degraded when it dropped more lines than this in the last tick.", .min = 0},
+        {.name = "buffer_fill", .type = param_type::number, .default_value = d.buffer_fill,
+         .doc = "A sink is degraded when its disk buffer is at least this full.", .min = 0, .max = 1}};
     return p;
 }
 
@@ -333,6 +335,7 @@ pipeline_config parse_config(std::string_view text, problems& found) {
         cfg.health.stage_error_ratio = o.at("stage_error_ratio").to_number<double>();
         cfg.health.queue_fill = o.at("queue_fill").to_number<double>();
         cfg.health.source_dropped_lines = o.at("source_dropped_lines").to_number<double>();
+        cfg.health.buffer_fill = o.at("buffer_fill").to_number<double>();
     });
     parse_section(root, "log", log_params(), found, [&](const json::object& o) {
         cfg.log.level = value_to<std::string>(o.at("level"));

@@ -77,6 +77,12 @@ pipeline::pipeline(net::io_context& ioc, pipeline_config cfg) : cfg_(std::move(c
         sinks_.back()->set_format(line_format::from_params(c.params, &tags_));
         sinks_.back()->set_observers(traces_.get(), errors_.get());
         consumers[c.id] = sinks_.back().get();
+        if (auto bc = buffer_config::from_params(c.params, c.id); bc.disk) {
+            // The disk buffer takes the sink's place in the graph and feeds it.
+            auto b = std::make_shared<buffered_input>(ioc, c.id, sinks_.back().get(), std::move(bc), &tags_);
+            consumers[c.id] = b.get();
+            buffers_[c.id] = std::move(b);
+        }
     }
     if (cfg_.dead_letter_path) {
         dead_letter_ = std::make_shared<writer_sink>(ioc, std::string(dead_letter_id), "dead_letter",
@@ -128,6 +134,7 @@ void pipeline::start(std::function<void()> on_drained) {
         if (--sinks_running_ == 0 && on_drained_) on_drained_();
     };
     for (auto& s : sinks_) s->start(sink_done);
+    for (auto& [id, b] : buffers_) b->start();
     for (auto& s : stages_) s->start();
     for (auto& s : sources_) s->start([src = s.get()] { src->set_running(false); });
     running_ = true;
@@ -154,7 +161,10 @@ pipeline_stats pipeline::collect() const {
     pipeline_stats s;
     for (const auto& x : stages_) s.stages.push_back(x->stats());
     for (const auto& x : sources_) s.sources.push_back(x->stats());
-    for (const auto& x : sinks_) s.sinks.push_back(x->stats());
+    for (const auto& x : sinks_) {
+        s.sinks.push_back(x->stats());
+        if (auto it = buffers_.find(x->id()); it != buffers_.end()) s.sinks.back().buffer = it->second->stats();
+    }
     s.system.uptime_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count();
     s.system.traces_recorded = traces_ ? traces_->total() : 0;
     s.system.errors_recorded = errors_->total();

@@ -54,6 +54,12 @@ health_report evaluate_health(const pipeline_stats& now, const pipeline_stats& p
                                                       " ms: " + s.delivery->last_error});
         else if (failed > 0)  // a network sink: its server refused them, or retries ran out
             h.judge({s.id, "sink", hs::degraded, count(failed) + " lines to the dead letter: " + s.delivery->last_error});
+        else if (s.buffer && s.buffer->max_bytes > 0 &&
+                 (s.buffer->blocked ||
+                  static_cast<double>(s.buffer->bytes) >= limits.buffer_fill * static_cast<double>(s.buffer->max_bytes)))
+            h.judge({s.id, "sink", hs::degraded,
+                     "disk buffer " + count(s.buffer->bytes * 100 / s.buffer->max_bytes) + "% full" +
+                         (s.buffer->blocked ? " (blocking)" : "")});
         else if (s.delivery && s.delivery->retrying > 0)
             h.judge({s.id, "sink", hs::degraded, "retrying: " + s.delivery->last_error});
         else if (s.delivery && !s.delivery->connected && s.delivery->in_flight_lines > 0 && s.delivery->disconnected_ms > 0)

@@ -232,6 +232,28 @@ std::string to_prometheus(const pipeline_stats& stats) {
         }
     }
 
+    bool any_buffer = std::any_of(stats.sinks.begin(), stats.sinks.end(), [](const auto& s) { return s.buffer.has_value(); });
+    if (any_buffer) {
+        auto& bytes = fam("sightline_sink_buffer_bytes", "gauge", "Bytes in a sink's disk buffer not yet delivered.");
+        auto& max = fam("sightline_sink_buffer_max_bytes", "gauge", "Size limit of a sink's disk buffer.");
+        auto& lines = fam("sightline_sink_buffer_lines", "gauge", "Lines in a sink's disk buffer not yet delivered.");
+        auto& age = fam("sightline_sink_buffer_oldest_age_seconds", "gauge", "Age of the oldest line in a disk buffer.");
+        auto& dropped = fam("sightline_sink_buffer_dropped_total", "counter", "Lines a full disk buffer dropped, by reason.");
+        auto& torn = fam("sightline_sink_buffer_torn_records_total", "counter", "Torn or unreadable buffer records skipped.");
+        for (const auto& s : stats.sinks) {
+            if (!s.buffer) continue;
+            labels l{{"sink", s.id}, {"type", s.type}};
+            bytes.add(l, number(s.buffer->bytes));
+            max.add(l, number(s.buffer->max_bytes));
+            lines.add(l, number(s.buffer->lines));
+            age.add(l, s.buffer->oldest_age_ms / 1000.0);
+            auto lr = l;
+            lr.emplace_back("reason", "buffer_full");
+            dropped.add(lr, number(s.buffer->dropped));
+            torn.add(l, number(s.buffer->torn_records));
+        }
+    }
+
     const auto& sys = stats.system;
     fam("sightline_lines_total", "counter", "Lines read by all sources.").add({}, number(sys.total_lines));
     fam("sightline_errors_total", "counter", "Errors everywhere.").add({}, number(sys.total_errors));

@@ -109,6 +109,14 @@ json::object sink_json(const sink_stats& s) {
         o["delivery_latency_us"] = {{"p50", d.latency_us.p50}, {"p90", d.latency_us.p90}, {"p99", d.latency_us.p99},
                                     {"max", d.latency_us.max}};
     }
+    if (s.buffer) {
+        const auto& b = *s.buffer;
+        o["buffer"] = {{"type", b.type}, {"path", b.path}, {"max_bytes", b.max_bytes}, {"bytes", b.bytes},
+                       {"lines", b.lines}, {"segments", b.segments}, {"accepted", b.accepted},
+                       {"dropped", b.dropped}, {"dropped_by_reason", b.dropped ? json::object{{"buffer_full", b.dropped}} : json::object{}},
+                       {"write_errors", b.write_errors}, {"torn_records", b.torn_records},
+                       {"recovered_lines", b.recovered_lines}, {"oldest_age_ms", b.oldest_age_ms}, {"blocked", b.blocked}};
+    }
     o["lines_per_second"] = s.lines_per_second;
     return o;
 }

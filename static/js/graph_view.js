@@ -3,7 +3,7 @@
 
 import { clear, s, setText, toggleClass } from './dom.js';
 import { edgeFlows } from './edge_flow.js';
-import { compact, count, micros, rate } from './format.js';
+import { compact, count, micros, percent, rate } from './format.js';
 import { layoutPipeline, NODE_HEIGHT, NODE_WIDTH } from './graph_layout.js';
 
 /** Smallest scale the graph shrinks to before the panel scrolls instead. */
@@ -152,15 +152,13 @@ function nodeTexts(stage, stats) {
   }
   if (stage.kind === 'sink') {
     const sink = stats.sinks?.[stage.id] ?? {};
-    if (sink.connected !== undefined) {
-      // A network sink: delivered means acknowledged; what waits for an ack is in flight.
-      return [
-        `in ${rate(sink.lines_per_second)} · ${sink.connected ? 'connected' : 'disconnected'}`,
-        `lines ${count(sink.lines)} · in flight ${compact(sink.in_flight_lines)}`,
-        `err ${compact(sink.errors)} · retries ${compact(sink.retries)} · p99 ${micros(sink.delivery_latency_us?.p99)}`,
-      ];
+    const texts = sinkTexts(sink);
+    // A disk buffer's fill takes the last line: what waits there matters more than errors.
+    if (sink.buffer) {
+      const fill = sink.buffer.max_bytes ? sink.buffer.bytes / sink.buffer.max_bytes : 0;
+      texts[2] = `buffer ${percent(fill)} · ${compact(sink.buffer.lines)} lines · err ${compact(sink.errors)}`;
     }
-    return [`in ${rate(sink.lines_per_second)}`, `lines ${count(sink.lines)}`, `err ${compact(sink.errors)}`];
+    return texts;
   }
   const p = stats.processors?.[stage.id] ?? {};
   return [
@@ -168,4 +166,16 @@ function nodeTexts(stage, stats) {
     `lines ${count(p.lines_in)}`,
     `drop ${compact(p.dropped)} · err ${compact(p.errors)} · p99 ${micros(p.latency_us?.p99)}`,
   ];
+}
+
+/** A sink's three figure lines; a network sink's say whether it is connected and what waits for an ack. */
+function sinkTexts(sink) {
+  if (sink.connected !== undefined) {
+    return [
+      `in ${rate(sink.lines_per_second)} · ${sink.connected ? 'connected' : 'disconnected'}`,
+      `lines ${count(sink.lines)} · in flight ${compact(sink.in_flight_lines)}`,
+      `err ${compact(sink.errors)} · retries ${compact(sink.retries)} · p99 ${micros(sink.delivery_latency_us?.p99)}`,
+    ];
+  }
+  return [`in ${rate(sink.lines_per_second)}`, `lines ${count(sink.lines)}`, `err ${compact(sink.errors)}`];
 }

@@ -83,7 +83,7 @@ BOOST_AUTO_TEST_CASE(without_rules_the_built_in_rules_apply_and_an_empty_list_me
     BOOST_TEST(found.empty());
     BOOST_TEST(absent.built_in_rules);
     BOOST_TEST(absent.rules.size() == sightline::default_alert_rules().size());
-    BOOST_TEST(absent.rules.size() == 6u);
+    BOOST_TEST(absent.rules.size() == 8u);
     BOOST_TEST(parse_ok(R"({"rules": []})").rules.empty());
 }
 
@@ -91,6 +91,7 @@ BOOST_AUTO_TEST_CASE(invalid_rules_fail_with_their_json_path) {
     BOOST_TEST(problems_of(R"({"rules": [{"name": "A", "expr": "eror_rate", "stage": "*", "above": 1}]})") ==
                    (strings{"alerts.rules[0].expr: must be one of \"error_rate\", \"drop_rate\", \"lines_per_second\", "
                             "\"latency_p99_us\", \"utilization\", \"queue_fill\", \"circuit_open\", \"paused_ratio\", "
+                            "\"buffer_fill\", \"buffer_oldest_age_s\", \"disconnected_s\", "
                             "\"rss_bytes\", \"cpu_ratio\", got \"eror_rate\""}),
                boost::test_tools::per_element());
     BOOST_TEST(problems_of(R"({"rules": [{"expr": "error_rate", "stage": "*", "above": 1}]})") ==

@@ -173,7 +173,7 @@ BOOST_AUTO_TEST_CASE(unknown_key_in_a_component_lists_its_keys) {
     BOOST_TEST(problems_of(R"({"processors": [{"type": "tag_router", "default": "out", "next": "out"}],
                                "sinks": [{"type": "null", "id": "out", "next": "x"}]})") ==
                    (strings{"processors[0].next: unknown key (expected one of: type, id, retry, circuit, routes, default, field)",
-                            "sinks[0].next: unknown key (expected one of: type, id, format, template, include)"}),
+                            "sinks[0].next: unknown key (expected one of: type, id, format, template, include, buffer)"}),
                boost::test_tools::per_element());
 }
 
@@ -234,7 +234,7 @@ BOOST_AUTO_TEST_CASE(reports_every_problem_in_one_pass) {
         "processors[1].type: unknown processor type \"uppercas\" (known: " + known_processors + ")",
         "processors[2].every: must be at least 1",
         "processors[3].pattern: expected string, got integer",
-        "sinks[0].buffer: unknown key (expected one of: type, id, format, template, include)",
+        "sinks[0].buffer: expected object, got integer",
         "processors[3].id: duplicate id \"t\" (also at processors[0])",
         "http.push_interval_ms: must be at least 100",
         "log.level: must be one of \"trace\", \"debug\", \"info\", \"warn\", \"error\", got \"loud\"",
@@ -377,7 +377,7 @@ BOOST_AUTO_TEST_CASE(make_component_fills_defaults_and_names_the_command_line) {
     BOOST_TEST(c.path == "command line (s)");
     BOOST_TEST(json::serialize(c.params) == R"({"every":4})");
     auto d = sightline::make_component("sink", "file", "out", {{"path", "o.log"}});
-    BOOST_TEST(json::serialize(d.params) == R"({"path":"o.log","mkdir":false,"buffer_bytes":1048576,"flush_interval_ms":1000,"format":"raw","include":[]})");
+    BOOST_TEST(json::serialize(d.params) == R"({"path":"o.log","mkdir":false,"buffer_bytes":1048576,"flush_interval_ms":1000,"format":"raw","include":[],"buffer":{"type":"memory"}})");
     BOOST_CHECK_THROW(sightline::make_component("processor", "nope", "n", {}), std::logic_error);
     BOOST_TEST(sightline::find_component_schema("source", "udp") != nullptr);
     BOOST_TEST(sightline::find_component_schema("sink", "tcp") != nullptr);

@@ -17,6 +17,7 @@
 #include "sightline/pipeline/pipeline_config.hpp"
 #include "sightline/pipeline/stage.hpp"
 #include "sightline/processors/registry.hpp"
+#include "sightline/sinks/buffered_input.hpp"
 #include "sightline/sinks/writer_sink.hpp"
 
 namespace sightline {
@@ -76,6 +77,7 @@ private:
     std::vector<std::shared_ptr<stage>> stages_;
     std::vector<std::shared_ptr<sink>> sinks_;  // dead-letter sink last, if any
     std::shared_ptr<sink> dead_letter_;
+    std::map<std::string, std::shared_ptr<buffered_input>> buffers_;  // by sink id: sinks with a disk buffer
     std::atomic<std::size_t> sinks_running_{0};
     std::atomic<bool> running_{false};
     std::function<void()> on_drained_;

@@ -10,6 +10,8 @@ struct health_thresholds {
     double queue_fill = 1.0;
     /// A source is degraded when it dropped more than this many lines during the tick.
     double source_dropped_lines = 0.0;
+    /// A sink is degraded when its disk buffer is at least this full (0 to 1).
+    double buffer_fill = 0.9;
 };
 
 }  // namespace sightline

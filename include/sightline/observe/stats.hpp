@@ -130,6 +130,27 @@ struct delivery_stats {
     double latency_sum_s = 0;
 };
 
+/// A sink's disk buffer (README "Buffers"). `lines` are accepted and not yet
+/// delivered (handed to the sink included): the `buffered` term of the accounting.
+struct buffer_stats {
+    std::string type;  // "disk"
+    std::string path;
+    std::uint64_t max_bytes = 0;
+    std::uint64_t bytes = 0;
+    std::uint64_t lines = 0;
+    std::uint64_t segments = 0;
+    /// Lines appended this run, dropped because it was full (when_full: drop_newest),
+    /// and appends the disk refused (those lines went on from memory).
+    std::uint64_t accepted = 0;
+    std::uint64_t dropped = 0;
+    std::uint64_t write_errors = 0;
+    /// Torn records cut off at start or found unreadable; lines a previous run left.
+    std::uint64_t torn_records = 0;
+    std::uint64_t recovered_lines = 0;
+    double oldest_age_ms = 0;
+    bool blocked = false;
+};
+
 /// One sink (the dead-letter sink included).
 struct sink_stats {
     std::string id;
@@ -143,6 +164,8 @@ struct sink_stats {
     std::optional<std::uint64_t> disk_free_bytes;
     /// Network sinks only.
     std::optional<delivery_stats> delivery;
+    /// Sinks with a disk buffer only.
+    std::optional<buffer_stats> buffer;
     double lines_per_second = 0;
 };
 
