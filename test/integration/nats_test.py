@@ -242,7 +242,8 @@ def nats_down_at_the_agents_start_means_backpressure_then_full_delivery():
         assert 0 < s["in_flight_lines"] < 500000, s
         read = agent.stats()["sources"]["in"]["lines"]
         assert read < 500000 and sender.is_alive(), read
-        assert rss_mib(agent.p.pid) < 400, rss_mib(agent.p.pid)
+        # Bounded memory: what the window and the hand-offs hold (sanitizers add their shadow).
+        assert rss_mib(agent.p.pid) < (1500 if os.environ.get("SIGHTLINE_SANITIZED") else 400), rss_mib(agent.p.pid)
         assert json.loads(http(agent.hport, "/health")[2])["components"]["js"]["status"] in ("degraded", "unhealthy")
         server = NatsServer("late", port=port)
         sender.join(60)
