@@ -77,8 +77,10 @@ def main():
     print("|---|---|---|---|---|---|---|")
     for name, xs in rows.items():
         s = summarize(xs)
-        print(f"| {name} | {s['median']:,.0f} | {s['min']:,.0f} | {s['max']:,.0f} | {s['mid']['mb_per_s']:.0f} | "
-              f"{s['cpu_s_per_m']:.3f} | {s['peak_rss_mib']:.1f} MiB |".replace(",", " "))
+        def n(x):
+            return f"{x:,.0f}".replace(",", " ")
+        print(f"| {name} | {n(s['median'])} | {n(s['min'])} | {n(s['max'])} | {s['mid']['mb_per_s']:.0f} | "
+              f"{s['cpu_s_per_m']:.3f} | {s['peak_rss_mib']:.1f} MiB |")
 
 
 if __name__ == "__main__":
