@@ -274,7 +274,8 @@ void network_sink::account_delivered(outgoing_message& m, const std::vector<std:
     if (!m.traces.empty()) {
         auto now = now_unix_us();
         std::vector<trace_ptr> done;
-        for (auto& [i, t] : m.traces) {
+        for (auto& [index, t] : m.traces) {
+            auto i = index;  // a structured binding cannot be captured before C++20 P1091 (clang 14)
             auto it = std::find_if(refused.begin(), refused.end(), [&](const auto& r) { return r.first == i; });
             if (it != refused.end()) {
                 t->add_at(now, id(), "error", 0, {}, it->second);
