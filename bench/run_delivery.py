@@ -27,11 +27,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_lib import LineCounter, free_port, http, port_bound, proc_cpu_seconds, wait_until  # noqa: E402
+from harness import ClickHouse  # noqa: E402  (the tests' clickhouse-server on loopback ports)
 import peers  # noqa: E402
 
 
@@ -127,30 +127,6 @@ def nats_round(a, work):
         stop(server)
 
 
-class ClickHouse:
-    def __init__(self, work):
-        self.port, tcp_port = free_port(), free_port()
-        with open(os.path.join(work, "users.xml"), "w") as f:
-            f.write("""<yandex><profiles><default></default></profiles><users><default><password></password>
-<networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default></users>
-<quotas><default></default></quotas></yandex>""")
-        with open(os.path.join(work, "config.xml"), "w") as f:
-            f.write(f"""<yandex><logger><level>warning</level><console>1</console></logger>
-<http_port>{self.port}</http_port><tcp_port>{tcp_port}</tcp_port><listen_host>127.0.0.1</listen_host>
-<path>{work}/ch/</path><tmp_path>{work}/tmp/</tmp_path><users_config>{work}/users.xml</users_config>
-<mark_cache_size>5368709</mark_cache_size></yandex>""")
-        self.p = start(["clickhouse-server", f"--config-file={work}/config.xml"], work, "clickhouse")
-        assert wait_until(lambda: self.query("SELECT 1") == "1", 60, 0.2), "clickhouse-server did not start"
-
-    def query(self, sql):
-        req = urllib.request.Request(f"http://127.0.0.1:{self.port}/", data=sql.encode(), method="POST")
-        with urllib.request.urlopen(req, timeout=60) as r:
-            return r.read().decode().strip()
-
-    def insert_url(self, table):
-        return f"http://127.0.0.1:{self.port}/?" + urllib.parse.urlencode({"query": f"INSERT INTO {table} FORMAT JSONEachRow"})
-
-
 def clickhouse_round(a, work, ch, table):
     ch.query(f"CREATE TABLE {table} (message String) ENGINE = MergeTree ORDER BY tuple()")
     inport, hport = free_port(), free_port()
@@ -223,7 +199,7 @@ def main():
         if "tcp-http-clickhouse" in only:
             work = os.path.join(root, "ch")
             os.makedirs(work)
-            ch = ClickHouse(work)
+            ch = ClickHouse()
             try:
                 rows, alone = [], []
                 for r in range(a.rounds):
@@ -234,7 +210,7 @@ def main():
                 results["tcp-http-clickhouse"] = {"median": median_row(rows), "clickhouse_alone": median_row(alone),
                                                   "all": [x["lines_per_s"] for x in rows]}
             finally:
-                stop(ch.p)
+                ch.stop()
         print(json.dumps(results, indent=2))
     finally:
         shutil.rmtree(root, ignore_errors=True)
