@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 #include "sightline/alerts/alert_delivery.hpp"
@@ -135,8 +136,46 @@ std::filesystem::path find_static_root() {
     return candidates.back();
 }
 
+/// The /pipeline document, replaced by each reload (read by any thread).
+class pipeline_document {
+public:
+    explicit pipeline_document(const json::object& doc) { set(doc); }
+    void set(const json::object& doc) {
+        auto text = std::make_shared<const std::string>(json::serialize(doc));
+        std::lock_guard lock(mutex_);
+        text_ = std::move(text);
+    }
+    std::shared_ptr<const std::string> get() const {
+        std::lock_guard lock(mutex_);
+        return text_;
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::shared_ptr<const std::string> text_;
+};
+
+/// Re-reads the configuration file the process started with, the command line's
+/// overrides applied again, and hands it to the pipeline.
+reload_result reload_from_file(pipeline& p, const cli_options& o, const std::string& config_path) {
+    if (config_path.empty()) {
+        reload_result r;
+        r.result = reload_result::outcome::refused;
+        r.error = "started without a configuration file (--config): nothing to re-read";
+        return r;
+    }
+    problems found;
+    auto cfg = load_config_file(config_path, found);
+    apply_cli(o, cfg);
+    return p.reload(std::move(cfg), std::move(found));
+}
+
+/// Runs a reload on the reload thread (it builds and binds: never on the io threads).
+net::awaitable<reload_result> reload_on_thread(std::function<reload_result()> run) { co_return run(); }
+
 /// The HTTP side: observer ticking snapshots, broadcaster, server.
 struct web_front {
+    std::shared_ptr<pipeline_document> document;
     broadcaster hub;
     std::shared_ptr<observer> obs;
     std::shared_ptr<http_server> server;
@@ -160,9 +199,11 @@ void start_alerting(net::io_context& ioc, const pipeline_config& cfg, web_front&
     web.obs->set_tick_hook(make_alert_hook(std::move(setup)));
 }
 
-std::unique_ptr<web_front> start_web(net::io_context& ioc, pipeline& p) {
+std::unique_ptr<web_front> start_web(net::io_context& ioc, pipeline& p, std::function<reload_result()> reload,
+                                     net::any_io_executor reload_thread) {
     const auto& http_cfg = p.config().http;
     auto web = std::make_unique<web_front>();
+    web->document = std::make_shared<pipeline_document>(p.describe());
     web->obs = std::make_shared<observer>(ioc, [&p] { return p.collect(); },
                                           std::chrono::milliseconds(http_cfg.push_interval_ms));
     auto* hub = &web->hub;
@@ -185,7 +226,22 @@ std::unique_ptr<web_front> start_web(net::io_context& ioc, pipeline& p) {
     api_context ctx;
     auto obs = web->obs;
     ctx.latest = [obs] { return obs->latest(); };
-    ctx.pipeline_json = std::make_shared<const std::string>(json::serialize(p.describe()));
+    ctx.pipeline_json = [doc = web->document] { return doc->get(); };
+    ctx.reload = [reload, reload_thread]() -> net::awaitable<std::pair<http::status, std::string>> {
+        auto op = net::co_spawn(reload_thread, reload_on_thread(reload), use_aw);
+        auto r = co_await std::move(op);
+        auto status = r.result == reload_result::outcome::applied   ? http::status::ok
+                      : r.result == reload_result::outcome::invalid ? http::status::bad_request
+                                                                    : http::status::conflict;
+        co_return std::make_pair(status, json::serialize(r.to_json()));
+    };
+    // Every applied reload: the new document for /pipeline and the hello, and a push.
+    p.on_reload([doc = web->document, hub](const reload_result& r, const json::object& pipeline_doc) {
+        doc->set(pipeline_doc);
+        json::object frame{{"type", "pipeline"}, {"pipeline", pipeline_doc}, {"changes", r.changes.to_json()},
+                           {"duration_ms", r.duration_ms}};
+        hub->publish(std::make_shared<const std::string>(json::serialize(frame)), false);
+    });
     ctx.static_root = find_static_root();
     // Beside static/: the source tree's node_modules, or the one installed with the static files.
     ctx.vendor_root = fs::absolute(ctx.static_root).parent_path() / "node_modules";
@@ -203,7 +259,7 @@ std::unique_ptr<web_front> start_web(net::io_context& ioc, pipeline& p) {
     return web;
 }
 
-int run_pipeline(const cli_options& o, pipeline_config cfg) {
+int run_pipeline(const cli_options& o, pipeline_config cfg, const std::string& config_path) {
     auto fds = raise_fd_limit();
     log::write(log::level::debug, "app", "fd_limit", {{"soft", fds.soft}, {"hard", fds.hard}});
     unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
@@ -212,6 +268,10 @@ int run_pipeline(const cli_options& o, pipeline_config cfg) {
     // starting is then a graceful stop, not the default kill.
     net::signal_set signals(ioc, SIGINT, SIGTERM, SIGHUP);
     std::unique_ptr<pipeline> p;
+    // Reloads build and bind off the io threads, one at a time (declared after the
+    // pipeline: joined before it goes).
+    net::thread_pool reload_thread(1);
+    auto reload = [&p, &o, &config_path] { return reload_from_file(*p, o, config_path); };
     std::unique_ptr<web_front> web;
     // Batch mode: only files read once and no --dashboard: exit when the input is done.
     bool serve_after_input = false;
@@ -219,7 +279,7 @@ int run_pipeline(const cli_options& o, pipeline_config cfg) {
         p = std::make_unique<pipeline>(ioc, std::move(cfg));
         bool batch = p->all_sources_finite() && !o.dashboard;
         serve_after_input = !batch && p->all_sources_finite();
-        if (p->config().http.enabled && !batch) web = start_web(ioc, *p);
+        if (p->config().http.enabled && !batch) web = start_web(ioc, *p, reload, reload_thread.get_executor());
     } catch (const config_error& e) {
         return report_config_error("", e);
     } catch (const std::exception& e) {
@@ -244,7 +304,9 @@ int run_pipeline(const cli_options& o, pipeline_config cfg) {
         signals.async_wait([&](const error_code& ec, int sig) {
             if (ec) return;
             if (sig == SIGHUP) {
+                // Log rotation first (files reopened), then the configuration read again.
                 p->reopen_sinks();
+                net::co_spawn(reload_thread, reload_on_thread(reload), net::detached);
             } else if (++stop_signals == 1) {
                 log::write(log::level::info, "app", "shutdown_requested", {{"signal", sig}});
                 if (drained)
@@ -359,7 +421,7 @@ int run_application(const cli_options& o) {
         std::cerr << "sightline: no sources: give --file, --listen-tcp or --listen-udp, or add \"sources\" to the config\n";
         return 2;
     }
-    return run_pipeline(o, std::move(cfg));
+    return run_pipeline(o, std::move(cfg), config_path);
 }
 
 }  // namespace sightline

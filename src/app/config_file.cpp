@@ -302,6 +302,10 @@ pipeline_config parse_config(std::string_view text, problems& found) {
             found.add(std::string(kv.key()),
                       "unknown key (expected one of: sources, processors, sinks, dead_letter, http, trace, errors, alerts, health, log)");
 
+    // The settings outside the graph, as written: a reload compares them (restart_required).
+    for (const auto& kv : root)
+        if (kv.key() != "sources" && kv.key() != "processors" && kv.key() != "sinks") cfg.settings.emplace(kv.key(), kv.value());
+
     parse_components(root, "sources", "source", cfg.sources, found);
     parse_components(root, "processors", "processor", cfg.processors, found);
     parse_components(root, "sinks", "sink", cfg.sinks, found);

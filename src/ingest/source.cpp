@@ -33,7 +33,7 @@ net::awaitable<void> source::end_stream(line_batch last) {
         metrics.lines.add(last.size());
         co_await deliver(std::move(last));
     }
-    co_await end_all(targets_);
+    co_await outputs_.end();
     if (on_done_) on_done_();
 }
 
@@ -49,12 +49,19 @@ void source::stamp(line_batch& batch) const {
 net::awaitable<void> source::deliver(line_batch batch) {
     stamp(batch);
     if (batch.traces.empty()) sample(batch);  // lines traced upstream (another Sightline) are traced already
+    // Held until the batch is queued: a reload that rewires this source ends the old
+    // targets' streams only after it.
+    auto wiring = outputs_.current();
+    if (!wiring) {  // the stream has ended: nothing may send after end_stream
+        log::write(log::level::error, "ingest", "sent_after_end", {{"source", id_}, {"lines", batch.size()}});
+        co_return;
+    }
     bool full = false;
-    for (auto* t : targets_)
+    for (auto* t : wiring->targets())
         if (t->queued() >= t->capacity()) full = true;
     if (!full) {
         // The common case: room everywhere, no bookkeeping.
-        co_await send_to_all(targets_, std::move(batch));
+        co_await send_to_port(*wiring, 0, std::move(batch));
         co_return;
     }
     {
@@ -65,7 +72,8 @@ net::awaitable<void> source::deliver(line_batch batch) {
                                {{"source", id_}, {"reason", "pipeline full"}});
         }
     }
-    co_await send_to_all(targets_, std::move(batch));
+    co_await send_to_port(*wiring, 0, std::move(batch));
+    wiring.reset();
     std::lock_guard lock(pause_mutex_);
     if (waiting_.fetch_sub(1) == 1) {
         auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - paused_at_).count();

@@ -45,6 +45,7 @@ health_report evaluate_health(const pipeline_stats& now, const pipeline_stats& p
     health_report h;
     using hs = health_status;
     for (const auto& s : now.sinks) {
+        if (s.retired) continue;  // removed by a reload, draining or gone
         auto failed = growth(s, previous.find_sink(s.id), [](const sink_stats& x) { return x.errors; });
         if (failed > 0 && !s.delivery)
             h.judge({s.id, "sink", hs::unhealthy, "write errors: " + count(failed) + " lines failed"});
@@ -68,6 +69,7 @@ health_report evaluate_health(const pipeline_stats& now, const pipeline_stats& p
             h.judge({s.id, "sink", hs::healthy, ""});
     }
     for (const auto& s : now.stages) {
+        if (s.retired) continue;
         const auto* before = previous.find_stage(s.id);
         auto failed = growth(s, before, [](const stage_stats& x) { return x.errors; });
         auto lines = growth(s, before, [](const stage_stats& x) { return x.lines_in; });
@@ -83,6 +85,7 @@ health_report evaluate_health(const pipeline_stats& now, const pipeline_stats& p
             h.judge({s.id, "stage", hs::healthy, ""});
     }
     for (const auto& s : now.sources) {
+        if (s.retired) continue;
         if (s.listens && !s.running) {
             h.judge({s.id, "source", hs::unhealthy, "not listening"});
             continue;
@@ -98,6 +101,10 @@ health_report evaluate_health(const pipeline_stats& now, const pipeline_stats& p
         else
             h.judge({s.id, "source", hs::healthy, ""});
     }
+    // A refused reload leaves the old pipeline running: fine, but not what was asked for.
+    if (const auto& p = now.system.reload_problems; !p.empty())
+        h.judge({"config", "config", hs::degraded,
+                 "last reload refused (" + count(p.size()) + " problem" + (p.size() == 1 ? "" : "s") + "): " + p.front()});
     return h;
 }
 

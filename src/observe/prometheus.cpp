@@ -270,6 +270,14 @@ std::string to_prometheus(const pipeline_stats& stats) {
     auto& disk = fam("sightline_sink_disk_free_bytes", "gauge", "Free bytes on the file system of a file sink.");
     for (const auto& s : stats.sinks)
         if (s.disk_free_bytes) disk.add({{"sink", s.id}}, number(*s.disk_free_bytes));
+    auto& reloads = fam("sightline_reloads_total", "counter", "Configuration reloads (POST /reload, SIGHUP) by result.");
+    reloads.add({{"result", "applied"}}, number(sys.reloads_applied));
+    reloads.add({{"result", "failed"}}, number(sys.reloads_failed));
+    fam("sightline_config_last_reload_successful", "gauge", "1 unless the last reload was refused.")
+        .add({}, sys.reload_problems.empty() ? 1 : 0);
+    if (sys.last_reload_unix_s)
+        fam("sightline_config_last_reload_timestamp_seconds", "gauge", "When the last reload was asked for (unix time).")
+            .add({}, *sys.last_reload_unix_s);
     if (sys.websocket_clients)
         fam("sightline_websocket_clients", "gauge", "Connected WebSocket clients.").add({}, number(*sys.websocket_clients));
     fam("sightline_cpu_ratio", "gauge", "CPU used by the process over the last tick (1 = one core).")

@@ -50,6 +50,7 @@ json::object stage_json(const stage_stats& s) {
         o["circuit"] = {{"state", s.circuit->state}, {"opens", s.circuit->opens}, {"transitions", s.circuit->transitions}};
     o["queued_batches"] = s.queued_batches;
     o["queue_capacity"] = s.queue_capacity;
+    if (s.retired) o["retired"] = true;
     const auto& r = s.rates;
     o["lines_per_second"] = r.lines_per_second;
     o["lines_per_second_1m"] = r.lines_per_second_1m;
@@ -81,6 +82,7 @@ json::object source_json(const source_stats& s) {
     for (const auto& [name, n] : s.figures) o[name] = n;
     o["paused"] = s.paused;
     o["running"] = s.running;
+    if (s.retired) o["retired"] = true;
     o["paused_ms_total"] = s.paused_ms_total;
     o["lines_per_second"] = s.lines_per_second;
     o["lines_per_second_1m"] = s.lines_per_second_1m;
@@ -118,6 +120,7 @@ json::object sink_json(const sink_stats& s) {
                        {"recovered_lines", b.recovered_lines}, {"oldest_age_ms", b.oldest_age_ms}, {"blocked", b.blocked}};
     }
     o["lines_per_second"] = s.lines_per_second;
+    if (s.retired) o["retired"] = true;
     return o;
 }
 
@@ -142,6 +145,12 @@ json::object system_json(const system_stats& s) {
     o["errors_recorded"] = s.errors_recorded;
     o["bottleneck_stage"] = string_or_null(s.bottleneck_stage);
     o["bottleneck_stage_1m"] = string_or_null(s.bottleneck_stage_1m);
+    json::array problems;
+    for (const auto& p : s.reload_problems) problems.emplace_back(p);
+    o["reloads"] = {{"applied", s.reloads_applied},
+                    {"failed", s.reloads_failed},
+                    {"last_at_unix_s", s.last_reload_unix_s ? json::value(*s.last_reload_unix_s) : json::value(nullptr)},
+                    {"last_problems", std::move(problems)}};
     put_optional(o, "websocket_clients", s.websocket_clients);
     put_optional(o, "websocket_frames_dropped", s.websocket_frames_dropped);
     put_optional(o, "websocket_slow_clients_closed", s.websocket_slow_clients_closed);

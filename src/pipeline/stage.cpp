@@ -19,25 +19,9 @@ stage::stage(net::io_context& ioc, stage_options o)
       type_(std::move(o.type)),
       processor_(std::move(o.proc)),
       runner_(o.port_routes.size(), o.id, o.port_routes),
-      ports_(o.port_routes.size()),
+      outputs_(o.port_routes.size()),
       retry_(o.retry) {
     if (o.circuit) breaker_.emplace(*o.circuit);
-}
-
-void stage::connect(std::size_t port, batch_consumer* target) {
-    // A target on several ports (two routes to one sink) gets one end-of-stream from
-    // this stage (targets() lists it once), so it counts this stage once.
-    auto known = targets();
-    ports_.at(port).push_back(target);
-    if (std::find(known.begin(), known.end(), target) == known.end()) target->add_producer();
-}
-
-std::vector<batch_consumer*> stage::targets() const {
-    std::vector<batch_consumer*> all;
-    for (const auto& p : ports_)
-        for (auto* t : p)
-            if (std::find(all.begin(), all.end(), t) == all.end()) all.push_back(t);
-    return all;
 }
 
 stage_stats stage::stats() const {
@@ -79,8 +63,9 @@ net::awaitable<void> stage::run() {
         wait.expires_after(std::chrono::milliseconds(5));
         co_await wait.async_wait(use_aw_ec);
     }
-    co_await end_all(targets());
+    co_await outputs_.end();
     if (dead_letter_) co_await dead_letter_->send(line_batch::eos());
+    finished_ = true;
 }
 
 net::awaitable<void> stage::handle(line_batch batch, unsigned attempt) {
@@ -125,10 +110,13 @@ net::awaitable<void> stage::handle(line_batch batch, unsigned attempt) {
     if (traces_ && !result.finished_traces.empty()) traces_->add(std::move(result.finished_traces));
     record_parse_failures(result);
 
-    for (std::size_t p = 0; p < ports_.size(); ++p) {
+    // The wiring of now (a reload may have replaced it), held until every port is sent.
+    auto wiring = outputs_.current();
+    for (std::size_t p = 0; wiring && p < wiring->ports(); ++p) {
         if (result.ports[p].empty()) continue;
-        co_await send_to_all(ports_[p], std::move(result.ports[p]));
+        co_await send_to_port(*wiring, p, std::move(result.ports[p]));
     }
+    wiring.reset();
     if (result.failures.empty()) co_return;
 
     std::vector<failed_line> again, final;

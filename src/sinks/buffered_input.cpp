@@ -90,11 +90,10 @@ buffer_config buffer_config::from_params(const json::object& params, const std::
     return c;
 }
 
-buffered_input::buffered_input(net::io_context& ioc, std::string sink_id, batch_consumer* target, buffer_config cfg,
-                               const tag_table* tags)
+buffered_input::buffered_input(net::io_context& ioc, std::string sink_id, buffer_config cfg, const tag_table* tags)
     : batch_consumer(ioc.get_executor(), std::move(sink_id)),
       strand_(net::make_strand(ioc)),
-      target_(target),
+
       cfg_(std::move(cfg)),
       more_(strand_),
       room_(strand_) {
@@ -104,7 +103,6 @@ buffered_input::buffered_input(net::io_context& ioc, std::string sink_id, batch_
     o.sync = cfg_.sync;
     o.segment_bytes = std::clamp<std::uint64_t>(cfg_.max_bytes / 8, 1024 * 1024, 64ull * 1024 * 1024);
     buffer_ = std::make_shared<disk_buffer>(o, tags);
-    target_->add_producer();
     const auto& found = buffer_->found_at_open();
     if (found.records || found.torn_records)
         log::write(log::level::info, "sinks", "buffer_recovered",
@@ -169,7 +167,7 @@ net::awaitable<void> buffered_input::take_in() {
                 // The disk refused it: deliver it from memory rather than lose it.
                 write_errors_.fetch_add(1, std::memory_order_relaxed);
                 line_batch direct = *batch;
-                co_await target_->send(std::move(direct));
+                co_await send_to_sink(std::move(direct));
                 break;
             }
             if (cfg_.drop_newest) {
@@ -206,13 +204,19 @@ net::awaitable<void> buffered_input::feed() {
         }
         batch.receipts.push_back(std::make_shared<buffer_receipt>(buffer_, rec->second));
         fed_.fetch_add(batch.size(), std::memory_order_relaxed);
-        co_await target_->send(std::move(batch));
+        co_await send_to_sink(std::move(batch));
     }
     if (cfg_.sync != buffer_sync::none) {
         auto op = net::co_spawn(io_.get_executor(), sync_on_io(buffer_), use_aw);
         co_await std::move(op);
     }
-    co_await target_->send(line_batch::eos());
+    co_await outputs_.end();
+    finished_ = true;
+}
+
+net::awaitable<void> buffered_input::send_to_sink(line_batch batch) {
+    auto wiring = outputs_.current();  // held until queued: a reload may retarget the buffer
+    if (wiring) co_await send_to_port(*wiring, 0, std::move(batch));
 }
 
 net::awaitable<void> buffered_input::sync_periodically() {

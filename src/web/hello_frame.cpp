@@ -22,7 +22,7 @@ std::string hello_frame(const api_context& ctx) {
         .append(R"(,"push_interval_ms":)")
         .append(std::to_string(ctx.push_interval.count()))
         .append(R"(,"pipeline":)")
-        .append(*ctx.pipeline_json)
+        .append(*ctx.pipeline_json())
         .append(R"(,"snapshot":)")
         .append(*snap->stats_frame)
         .append(R"(,"traces":)")

@@ -116,7 +116,18 @@ net::awaitable<void> http_server::session(tcp::socket socket) {
                 ->start(std::move(req), hub_);
             co_return;
         }
-        auto res = handle_request(req, ctx_);
+        http_response res;
+        if (target.substr(0, target.find('?')) == "/reload") {
+            if (auto refusal = check_reload_request(req, ctx_)) {
+                res = std::move(*refusal);
+            } else {
+                auto op = ctx_.reload();
+                auto [status, body] = co_await std::move(op);
+                res = json_response(status, req.version(), std::move(body));
+            }
+        } else {
+            res = handle_request(req, ctx_);
+        }
         bool keep = req.keep_alive() && res.result() != http::status::bad_request;
         res.keep_alive(keep);
         if (req.method() == http::verb::head) {

@@ -89,7 +89,7 @@ http_response serve_vendor(const http_request& req, std::string_view name, const
 }
 
 bool is_api(std::string_view path) {
-    for (std::string_view p : {"/live", "/ready", "/stats", "/metrics", "/health", "/pipeline", "/trace", "/errors", "/alerts", "/ws"})
+    for (std::string_view p : {"/live", "/ready", "/stats", "/metrics", "/health", "/pipeline", "/trace", "/errors", "/alerts", "/ws", "/reload"})
         if (path == p || (path.size() > p.size() && path.substr(0, p.size()) == p && path[p.size()] == '/')) return true;
     return false;
 }
@@ -203,9 +203,36 @@ std::optional<std::map<std::string, std::string>> parse_query(std::string_view t
     return out;
 }
 
+http_response json_response(http::status status, unsigned version, std::string body) {
+    return make(status, version, json_type, std::move(body));
+}
+
+std::optional<http_response> check_reload_request(const http_request& req, const api_context& ctx) {
+    const auto v = req.version();
+    if (!ctx.reload) return error_response(http::status::not_found, "reload is not offered here", v);
+    if (req.method() != http::verb::post) {
+        auto res = error_response(http::status::method_not_allowed, "method not allowed (POST /reload)", v);
+        res.set(http::field::allow, "POST");
+        return res;
+    }
+    if (!host_ok(req, ctx))
+        return error_response(http::status::forbidden,
+                              "host \"" + std::string(req[http::field::host]) + "\" not allowed (see http.allowed_hosts)", v);
+    // A page elsewhere may POST across sites without a preflight: only our own origin.
+    if (req.count(http::field::origin) && !origin_ok(req, ctx))
+        return error_response(http::status::forbidden, "origin not allowed", v);
+    if (!token_ok(req, ctx)) return unauthorized_response(v);
+    return std::nullopt;
+}
+
 http_response handle_request(const http_request& req, const api_context& ctx) {
     std::string_view path = path_of(req.target());
     const auto v = req.version();
+    if (path == "/reload") {
+        // Answered by the server (it waits for the reload off the io threads).
+        if (auto refusal = check_reload_request(req, ctx)) return std::move(*refusal);
+        return error_response(http::status::service_unavailable, "reload is answered by the HTTP server", v);
+    }
     if (req.method() != http::verb::get && req.method() != http::verb::head) {
         auto res = error_response(http::status::method_not_allowed, "method not allowed", v);
         res.set(http::field::allow, "GET, HEAD");
@@ -237,7 +264,7 @@ http_response handle_request(const http_request& req, const api_context& ctx) {
         json::object body{{"kind", c->kind}, {"status", to_string(c->status)}, {"reason", c->reason}, {"id", id}};
         return make(static_cast<http::status>(health_http_status(c->status)), v, json_type, json::serialize(body));
     }
-    if (path == "/pipeline") return make(http::status::ok, v, json_type, *ctx.pipeline_json);
+    if (path == "/pipeline") return make(http::status::ok, v, json_type, *ctx.pipeline_json());
     if (path == "/trace" || path == "/errors") {
         if (auto bad = check_limit(*query)) return error_response(http::status::bad_request, *bad, v);
         std::size_t limit = query->count("limit") ? std::stoul(query->at("limit")) : 100;

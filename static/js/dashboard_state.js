@@ -23,6 +23,7 @@ export class DashboardState {
     this.errors = new ErrorGroups();
     this.recentErrors = [];  // newest first, for the node detail
     this.series = new TimeSeries();
+    this.lastReload = null;  // { at, changes } of the last reload pushed while connected
   }
 
   apply(msg) {
@@ -46,6 +47,8 @@ export class DashboardState {
         if (msg.seq <= this.helloSeq) return [];
         this.addErrors(msg.errors ?? []);
         return ['errors', 'detail'];
+      case 'pipeline':
+        return this.applyPipeline(msg);
       default:
         return [];
     }
@@ -68,6 +71,20 @@ export class DashboardState {
     this.recentErrors = [];
     this.addErrors([...(msg.errors ?? [])].reverse());
     if (msg.snapshot) this.applyStats(msg.snapshot);
+    return topics;
+  }
+
+  /** A reload replaced the graph: it is drawn again, and the change is told. */
+  applyPipeline(msg) {
+    this.lastReload = { at: Date.now(), changes: msg.changes ?? {} };
+    const next = msg.pipeline ?? { stages: [], edges: [] };
+    const key = JSON.stringify(next);
+    const topics = ['reload', 'graph', 'detail'];
+    if (key !== this.pipelineKey) {
+      this.pipeline = next;
+      this.pipelineKey = key;
+      topics.unshift('layout');
+    }
     return topics;
   }
 

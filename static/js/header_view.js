@@ -13,6 +13,12 @@ export class HeaderView {
     this.lines = byId('total-lines');
     this.errors = byId('total-errors');
     this.feed = byId('feed-state');
+    this.reload = byId('graph-reload');
+  }
+
+  /** Beside the graph's title: when the configuration was last reloaded, and what changed. */
+  renderReload(last) {
+    setText(this.reload, last ? reloadSummary(last) : '');
   }
 
   render(state, feed) {
@@ -41,6 +47,17 @@ export class HeaderView {
     this.feed.dataset.state = name;
     toggleClass(document.body, 'stale', stale);
   }
+}
+
+/** "reloaded 18:02:11: 1 added, 1 changed, 2 removed" (or "no change"). */
+export function reloadSummary({ at, changes }) {
+  const parts = [];
+  for (const kind of ['added', 'changed', 'rewired', 'removed']) {
+    const n = changes?.[kind]?.length ?? 0;
+    if (n) parts.push(`${n} ${kind}`);
+  }
+  const time = new Date(at).toLocaleTimeString([], { hour12: false });
+  return `reloaded ${time}: ${parts.length ? parts.join(', ') : 'no change'}`;
 }
 
 /** Why the service is not healthy: the components that are not, worst first. */

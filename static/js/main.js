@@ -49,6 +49,7 @@ onRender('header', () => header.render(state, feed));
 onRender('alerts', () => alertsView.render(state.alerts));
 onRender('feed', () => header.renderFeed(feed));
 onRender('graph', () => graph.update(state));
+onRender('reload', () => header.renderReload(state.lastReload));
 // Charts redraw at most twice a second: at a 100 ms push interval a 15-minute window
 // holds 9 000 points per series, and redrawing that every frame buys nothing visible.
 const CHART_PERIOD_MS = 500;

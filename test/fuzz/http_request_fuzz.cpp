@@ -53,7 +53,7 @@ struct fixture {
         snap->health_json = std::make_shared<const std::string>(R"({"status":"healthy"})");
         snap->stats_frame = std::make_shared<const std::string>(R"({"type":"stats"})");
         ctx.latest = [snap] { return snap; };
-        ctx.pipeline_json = std::make_shared<const std::string>(R"({"stages":[],"edges":[]})");
+        ctx.pipeline_json = [doc = std::make_shared<const std::string>(R"({"stages":[],"edges":[]})")] { return doc; };
         ctx.static_root = root.path;
         ctx.allowed_origins = {"http://dash.example"};
         ctx.ready = [] { return true; };

@@ -311,9 +311,9 @@ BOOST_AUTO_TEST_CASE(one_help_and_one_type_per_family_then_its_samples) {
     // Every TYPE line was checked with its HELP line.
     auto type_lines = std::count_if(lines.begin(), lines.end(), [](const auto& l) { return l.rfind("# TYPE ", 0) == 0; });
     BOOST_TEST(static_cast<std::size_t>(type_lines) == families.size());
-    // 11 stage (no circuit breaker here), 9 source, 4 sink (with disk space), 12 process
-    // and service, 2 alert and 5 alert delivery families.
-    BOOST_TEST(families.size() == 43u);
+    // 11 stage (no circuit breaker here), 9 source, 4 sink (with disk space), 14 process
+    // and service (2 of them reloads), 2 alert and 5 alert delivery families.
+    BOOST_TEST(families.size() == 45u);
     BOOST_TEST(samples > families.size());
     // Non-counters must not pretend to be counters.
     for (const auto& [name, type] : types)
@@ -371,6 +371,13 @@ BOOST_AUTO_TEST_CASE(families_without_samples_are_left_out) {
                        "# HELP process_start_time_seconds Start time of the process since unix epoch in seconds.\n"
                        "# TYPE process_start_time_seconds gauge\n"
                        "process_start_time_seconds 0\n"
+                       "# HELP sightline_reloads_total Configuration reloads (POST /reload, SIGHUP) by result.\n"
+                       "# TYPE sightline_reloads_total counter\n"
+                       "sightline_reloads_total{result=\"applied\"} 0\n"
+                       "sightline_reloads_total{result=\"failed\"} 0\n"
+                       "# HELP sightline_config_last_reload_successful 1 unless the last reload was refused.\n"
+                       "# TYPE sightline_config_last_reload_successful gauge\n"
+                       "sightline_config_last_reload_successful 1\n"
                        "# HELP sightline_cpu_ratio CPU used by the process over the last tick (1 = one core).\n"
                        "# TYPE sightline_cpu_ratio gauge\n"
                        "sightline_cpu_ratio 0\n");

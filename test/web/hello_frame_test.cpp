@@ -32,7 +32,7 @@ api_context make_context(const trace_store* traces, const error_log* errors) {
     snap->errors_through = 2;
     api_context ctx;
     ctx.latest = [snap] { return snap; };
-    ctx.pipeline_json = std::make_shared<const std::string>(pipeline_bytes);
+    ctx.pipeline_json = [doc = std::make_shared<const std::string>(pipeline_bytes)] { return doc; };
     ctx.push_interval = std::chrono::milliseconds(250);
     ctx.traces = traces;
     ctx.errors = errors;

@@ -94,7 +94,7 @@ public:
             std::lock_guard lock(mutex_);
             return snap_;
         };
-        ctx_.pipeline_json = std::make_shared<const std::string>(pipeline_bytes);
+        ctx_.pipeline_json = [doc = std::make_shared<const std::string>(pipeline_bytes)] { return doc; };
         ctx_.static_root = tmp_.path;
         ctx_.ready = [this] { return ready_.load(); };
         if (configure) configure(ctx_);

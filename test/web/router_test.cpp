@@ -71,7 +71,7 @@ struct fixture {
         std::ofstream(tmp.path / "index.html", std::ios::binary) << index_html;
         std::ofstream(tmp.path / "app.js", std::ios::binary) << "export const x = 1;\n";
         ctx.latest = [this] { return snap; };
-        ctx.pipeline_json = std::make_shared<const std::string>(pipeline_bytes);
+        ctx.pipeline_json = [doc = std::make_shared<const std::string>(pipeline_bytes)] { return doc; };
         ctx.static_root = tmp.path;
     }
 

@@ -10,6 +10,7 @@
 #include "sightline/observe/metrics.hpp"
 #include "sightline/observe/trace_sampler.hpp"
 #include "sightline/pipeline/batch_consumer.hpp"
+#include "sightline/pipeline/output_ports.hpp"
 
 namespace sightline {
 
@@ -23,10 +24,13 @@ public:
     const std::string& id() const { return id_; }
     const std::string& type() const { return type_; }
     /// Wires a consumer (before start()).
-    void connect(batch_consumer* target) {
-        targets_.push_back(target);
-        target->add_producer();
-    }
+    void connect(batch_consumer* target) { outputs_.connect(0, target); }
+    /// Sends to `targets` from now on (hot reload): the connections and listener stay.
+    void rewire(std::vector<batch_consumer*> targets) { outputs_.rewire({std::move(targets)}); }
+    /// Takes outputs counted beforehand (before start(); see output_ports::adopt).
+    void adopt_outputs(std::shared_ptr<port_wiring> w) { outputs_.adopt(std::move(w)); }
+    /// Where lines go now.
+    std::vector<batch_consumer*> targets() const { return outputs_.targets(); }
     /// Begins reading; `on_done` runs once the source has sent its end-of-stream.
     virtual void start(std::function<void()> on_done) = 0;
     /// Asks the source to stop reading and end its stream (graceful shutdown).
@@ -71,7 +75,7 @@ protected:
         if (sampler_) sampler_->mark(batch, id_);
     }
 
-    std::vector<batch_consumer*> targets_;
+    output_ports outputs_{1};
     std::shared_ptr<const trace_sampler> sampler_;
     /// What start() was given: run once the stream has ended (end_stream).
     std::function<void()> on_done_;

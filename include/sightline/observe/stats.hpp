@@ -69,6 +69,9 @@ struct stage_stats {
     std::optional<circuit_stats> circuit;
     std::uint64_t queued_batches = 0;
     std::uint64_t queue_capacity = 0;
+    /// Removed by a reload: kept (still draining, or with its final figures) so the run's
+    /// totals still add up; health ignores it.
+    bool retired = false;
     stage_rates rates;
 };
 
@@ -100,6 +103,8 @@ struct source_stats {
     std::vector<std::pair<std::string, std::uint64_t>> figures;
     double lines_per_second = 0;
     double lines_per_second_1m = 0;
+    /// Removed by a reload (see stage_stats::retired).
+    bool retired = false;
 
     std::uint64_t dropped() const;
     std::uint64_t connections_active() const { return connections_accepted - connections_closed; }
@@ -167,6 +172,8 @@ struct sink_stats {
     /// Sinks with a disk buffer only.
     std::optional<buffer_stats> buffer;
     double lines_per_second = 0;
+    /// Removed by a reload (see stage_stats::retired).
+    bool retired = false;
 };
 
 /// The process and the whole pipeline.
@@ -197,6 +204,12 @@ struct system_stats {
     std::optional<std::uint64_t> websocket_clients;
     std::optional<std::uint64_t> websocket_frames_dropped;
     std::optional<std::uint64_t> websocket_slow_clients_closed;
+    /// Hot reloads (README "Reload"): applied and refused, when the last one was asked
+    /// for, and the problems of the last one while it stands refused (health shows them).
+    std::uint64_t reloads_applied = 0;
+    std::uint64_t reloads_failed = 0;
+    std::optional<double> last_reload_unix_s;
+    std::vector<std::string> reload_problems;
     /// When the snapshot was taken (set by the observer).
     std::optional<std::chrono::system_clock::time_point> timestamp;
 };

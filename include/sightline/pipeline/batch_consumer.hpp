@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,9 +24,12 @@ public:
     virtual ~batch_consumer() = default;
 
     const std::string& id() const { return id_; }
-    /// Counts one more producer (called while wiring, before anything runs).
-    void add_producer() { ++producers_; }
-    std::size_t producers() const { return producers_; }
+    /// Counts one more producer: while wiring, or by a reload before the producer it
+    /// replaces ends (so the count never reaches the ended ones early).
+    void add_producer() { producers_.fetch_add(1); }
+    std::size_t producers() const { return producers_.load(); }
+    /// Where its hand-off runs (for end-of-stream markers sent from elsewhere).
+    net::any_io_executor executor() { return channel_.get_executor(); }
     /// Queues a batch, waiting while the hand-off is full. A consumer's channel is never
     /// closed while a producer runs, so this always delivers; it can fail only while the
     /// process tears down, and that is logged with the lines it held.
@@ -46,7 +50,7 @@ private:
     std::string id_;
     std::size_t capacity_;
     batch_channel channel_;
-    std::size_t producers_ = 0;
+    std::atomic<std::size_t> producers_{0};
     std::size_t ended_ = 0;
     std::atomic<std::size_t> queued_{0};
 };

@@ -1,4 +1,5 @@
 #pragma once
+#include <boost/json/object.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +23,9 @@ struct pipeline_config {
     log_config log;
     health_thresholds health;
     alerts_config alerts;
+    /// The top-level sections other than sources, processors and sinks, as the file wrote
+    /// them (a reload compares them: those take effect at the next start).
+    boost::json::object settings;
 };
 
 /// Id reserved for the dead-letter sink in stats.

@@ -13,6 +13,7 @@
 #include "sightline/pipeline/batch_consumer.hpp"
 #include "sightline/pipeline/batch_runner.hpp"
 #include "sightline/pipeline/circuit_breaker.hpp"
+#include "sightline/pipeline/output_ports.hpp"
 #include "sightline/processors/processor.hpp"
 
 namespace sightline {
@@ -39,7 +40,9 @@ public:
 
     const std::string& type() const { return type_; }
     /// Wires `target` to output `port` (before start()).
-    void connect(std::size_t port, batch_consumer* target);
+    void connect(std::size_t port, batch_consumer* target) { outputs_.connect(port, target); }
+    /// Leads the ports to new targets while running (hot reload; one list per port).
+    void rewire(std::vector<std::vector<batch_consumer*>> ports) { outputs_.rewire(std::move(ports)); }
     /// Where failed lines go; counts this stage as one of its producers. Without one,
     /// failed lines are only counted.
     void set_dead_letter(batch_consumer* dead_letter) {
@@ -54,7 +57,11 @@ public:
     /// Spawns the processing loop on the strand.
     void start();
     /// Every target of every port, each once.
-    std::vector<batch_consumer*> targets() const;
+    std::vector<batch_consumer*> targets() const { return outputs_.targets(); }
+    /// The targets of each port now.
+    std::vector<std::vector<batch_consumer*>> port_targets() const { return outputs_.port_lists(); }
+    /// True once its input ended and it sent its end-of-stream on.
+    bool finished() const { return finished_.load(); }
     /// The circuit breaker, if the stage has one.
     const circuit_breaker* breaker() const { return breaker_ ? &*breaker_ : nullptr; }
     /// Lines waiting for a retry.
@@ -82,13 +89,14 @@ private:
     std::string type_;
     std::unique_ptr<processor> processor_;
     batch_runner runner_;
-    std::vector<std::vector<batch_consumer*>> ports_;
+    output_ports outputs_;
     batch_consumer* dead_letter_ = nullptr;
     trace_store* traces_ = nullptr;
     error_log* errors_ = nullptr;
     std::optional<retry_policy> retry_;
     std::optional<circuit_breaker> breaker_;
     std::atomic<std::uint64_t> retry_pending_{0};
+    std::atomic<bool> finished_{false};
     log::rate_limiter failure_log_{std::chrono::seconds(10), 5};
 };
 

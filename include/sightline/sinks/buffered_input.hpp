@@ -15,6 +15,7 @@
 #include "sightline/core/problems.hpp"
 #include "sightline/observe/stats.hpp"
 #include "sightline/pipeline/batch_consumer.hpp"
+#include "sightline/pipeline/output_ports.hpp"
 #include "sightline/sinks/disk_buffer.hpp"
 
 namespace sightline {
@@ -33,6 +34,7 @@ struct buffer_config {
     static param_spec param();
     static void check(const boost::json::object& params, const std::string& path, problems& found);
     static buffer_config from_params(const boost::json::object& params, const std::string& sink_id);
+    bool operator==(const buffer_config&) const = default;
 };
 
 /// A sink's disk buffer in the graph (README "Buffers"). It takes the sink's place as
@@ -47,14 +49,25 @@ struct buffer_config {
 class buffered_input : public batch_consumer, public std::enable_shared_from_this<buffered_input> {
 public:
     /// Opens the buffer (std::runtime_error naming its folder when it cannot).
-    buffered_input(net::io_context& ioc, std::string sink_id, batch_consumer* target, buffer_config cfg,
-                   const tag_table* tags);
+    buffered_input(net::io_context& ioc, std::string sink_id, buffer_config cfg, const tag_table* tags);
     ~buffered_input() override;
 
     /// Spawns the loops that take batches in and feed the sink.
     void start();
     /// The buffer's figures now (in the sink's statistics).
     buffer_stats stats() const;
+    /// Wires the sink it feeds (before start()).
+    void connect(batch_consumer* sink) { outputs_.connect(0, sink); }
+    /// Feeds `sink` from now on (a reload replaced the sink, the buffer stays).
+    void retarget(batch_consumer* sink) { outputs_.rewire({{sink}}); }
+    /// The sink it feeds now.
+    batch_consumer* target() const {
+        auto t = outputs_.targets();
+        return t.empty() ? nullptr : t.front();
+    }
+    const buffer_config& config() const { return cfg_; }
+    /// True once its input ended and everything was handed to the sink.
+    bool finished() const { return finished_.load(); }
 
 private:
     net::awaitable<void> take_in();
@@ -70,10 +83,11 @@ private:
         std::shared_ptr<disk_buffer> b);
     static net::awaitable<void> sync_on_io(std::shared_ptr<disk_buffer> b);
     void wake_feeder();
+    net::awaitable<void> send_to_sink(line_batch batch);
 
     net::strand<net::io_context::executor_type> strand_;
     net::thread_pool io_{1};
-    batch_consumer* target_;
+    output_ports outputs_{1};
     buffer_config cfg_;
     std::shared_ptr<disk_buffer> buffer_;
     net::steady_timer more_;  // the feeder waits on it for records (strand only)
@@ -88,6 +102,7 @@ private:
     std::atomic<std::uint64_t> write_errors_{0};
     std::atomic<std::uint64_t> fed_{0};
     std::atomic<bool> blocked_{false};
+    std::atomic<bool> finished_{false};
 };
 
 }  // namespace sightline

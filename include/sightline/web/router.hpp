@@ -23,8 +23,11 @@ using http_response = http::response<http::string_body>;
 /// pure functions of (request, context) and safe on any thread.
 struct api_context {
     std::function<std::shared_ptr<const snapshot>()> latest;
-    /// The /pipeline document (fixed for the process lifetime).
-    std::shared_ptr<const std::string> pipeline_json;
+    /// The /pipeline document now (a reload replaces it).
+    std::function<std::shared_ptr<const std::string>()> pipeline_json;
+    /// Re-reads the configuration and applies it (POST /reload; null: not offered). Runs
+    /// off the io threads; the answer's status and JSON body.
+    std::function<net::awaitable<std::pair<http::status, std::string>>()> reload;
     std::filesystem::path static_root;
     /// node_modules holding the dashboard's browser libraries (served under /vendor/).
     std::filesystem::path vendor_root;
@@ -55,6 +58,13 @@ bool token_ok(const http_request& req, const api_context& ctx);
 /// True when a WebSocket upgrade may proceed: no Origin (not a browser), the server's
 /// own origin (same host), or one listed in allowed_origins.
 bool origin_ok(const http_request& req, const api_context& ctx);
+
+/// Whether POST /reload may go ahead: nullopt, or the refusal (405 for another method,
+/// 403 for a foreign Host or Origin, 401 without the token, 404 when reload is not offered).
+std::optional<http_response> check_reload_request(const http_request& req, const api_context& ctx);
+
+/// A JSON answer with the headers every API answer has.
+http_response json_response(http::status status, unsigned version, std::string body);
 
 /// The one place HTTP errors are made: {"error": message} with the status.
 http_response error_response(http::status status, std::string_view message, unsigned version);
