@@ -122,6 +122,34 @@ BOOST_AUTO_TEST_CASE(error_response_is_a_json_object_with_the_status) {
     BOOST_TEST(error_of(old) == "gone");
 }
 
+BOOST_AUTO_TEST_CASE(reload_is_a_post_from_here_under_the_token) {
+    fixture f;
+    http_request req{http::verb::post, "/reload", 11};
+    req.set(http::field::host, "127.0.0.1:8000");
+    // Not offered (no hook): 404.
+    BOOST_TEST(status_of(*check_reload_request(req, f.ctx)) == 404u);
+    f.ctx.reload = []() -> sightline::net::awaitable<std::pair<http::status, std::string>> {
+        co_return std::make_pair(http::status::ok, std::string("{}"));
+    };
+    BOOST_TEST(!check_reload_request(req, f.ctx));
+    auto get = f.get("/reload");
+    BOOST_TEST(status_of(get) == 405u);
+    BOOST_TEST(header(get, http::field::allow) == "POST");
+    auto evil = req;
+    evil.set(http::field::origin, "http://evil.example");
+    BOOST_TEST(status_of(*check_reload_request(evil, f.ctx)) == 403u);
+    auto own = req;
+    own.set(http::field::origin, "http://127.0.0.1:8000");
+    BOOST_TEST(!check_reload_request(own, f.ctx));
+    auto rebound = req;
+    rebound.set(http::field::host, "attacker.example:8000");
+    BOOST_TEST(status_of(*check_reload_request(rebound, f.ctx)) == 403u);
+    f.ctx.token = "s3cret";
+    BOOST_TEST(status_of(*check_reload_request(req, f.ctx)) == 401u);
+    req.set(http::field::authorization, "Bearer s3cret");
+    BOOST_TEST(!check_reload_request(req, f.ctx));
+}
+
 BOOST_AUTO_TEST_CASE(stats_returns_the_snapshot_bytes) {
     fixture f;
     auto res = f.get("/stats");
