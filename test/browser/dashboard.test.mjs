@@ -270,6 +270,23 @@ test('reconnects by itself after the server restarts and shows live data again',
   await expectText(nodeLine('rest_out', 1), 'lines 2');
 });
 
+test('a reload redraws the graph in place and says what changed', async () => {
+  await page.evaluate(() => { window.beforeReload = true; });
+  const cfg = pipelineConfig(service.httpPort);
+  cfg.processors.splice(1, 0, { type: 'uppercase', id: 'upper' });  // tagger -> upper -> fields
+  fs.writeFileSync(service.configPath, JSON.stringify(cfg, null, 2));
+  const res = await fetch(`${service.url.replace(/\/$/, '')}/reload`, { method: 'POST' });
+  assert.equal(res.status, 200, await res.text());
+  await page.waitForSelector('g.node[data-id="upper"]');
+  await page.waitForFunction(() => /^reloaded \d\d:\d\d:\d\d: 1 added, 1 rewired$/.test(
+    document.querySelector('#graph-reload')?.textContent ?? ''));
+  assert.equal(await page.evaluate(() => window.beforeReload), true, 'the page was not reloaded');
+  // The kept stages keep counting; the new one counts what reaches it.
+  await sendLines(tcpPort, [`INFO reloaded 1 ${token}`]);
+  await expectText(nodeLine('upper', 1), 'lines 1');
+  await expectText(nodeLine('tagger', 1), 'lines 4');
+});
+
 test('no page script builds markup from strings', () => {
   // Log lines are attacker-controlled: text goes in through textContent only.
   const dir = new URL('../../static/js/', import.meta.url);
