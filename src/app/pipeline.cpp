@@ -276,7 +276,7 @@ pipeline::pipeline(net::io_context& ioc, pipeline_config cfg) : ioc_(ioc), cfg_(
 pipeline::~pipeline() = default;
 
 void pipeline::start_sink(const std::shared_ptr<sink>& s) {
-    ++sinks_running_;
+    // Counted in sinks_running_ already (see reload: before any old sink can end).
     s->start([this, raw = s.get()] {
         {
             std::lock_guard lock(mutex_);
@@ -293,6 +293,7 @@ void pipeline::start(std::function<void()> on_drained) {
     std::size_t sources = 0, sinks = 0;
     {
         std::lock_guard lock(mutex_);
+        sinks_running_ += current_.sinks.size() + (dead_letter_ ? 1 : 0);
         for (auto& s : current_.sinks) start_sink(s);
         if (dead_letter_) start_sink(dead_letter_);
         for (auto& [id, b] : current_.buffers) b->start();
@@ -378,6 +379,9 @@ reload_result pipeline::reload(pipeline_config next_cfg, problems found_loading)
     r.changes = diff_configs(*running.cfg, *cfg);
     for (auto& path : p.restart_required) r.changes.restart_required.push_back(std::move(path));
     wire_new(p);
+    // The new sinks count as running before a rewire can let an old one finish: else
+    // the last old sink to end would look like the end of the whole pipeline.
+    sinks_running_ += p.new_sinks.size();
 
     // Kept producers lead to the new graph: their new targets count them before the old
     // targets get their end-of-stream.

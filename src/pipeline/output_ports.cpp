@@ -13,12 +13,17 @@ port_wiring::port_wiring(std::vector<std::vector<batch_consumer*>> ports) : port
                 distinct_.push_back(t);
                 t->add_producer();
             }
+    if (!distinct_.empty()) executor_ = distinct_.front()->executor();
 }
 
 port_wiring::~port_wiring() {
-    if (ended_.exchange(true)) return;
+    if (ended_.exchange(true) || distinct_.empty()) return;
     // Replaced by a reload and let go by its last send: the targets it fed may end now.
-    for (auto* t : distinct_) net::co_spawn(t->executor(), t->send(line_batch::eos()), log_exit("pipeline", t->id()));
+    // Posted, not touched here: when the io_context is torn down (the consumers gone
+    // with it) the handler is destroyed unrun.
+    net::post(executor_, [targets = distinct_] {
+        for (auto* t : targets) net::co_spawn(t->executor(), t->send(line_batch::eos()), log_exit("pipeline", t->id()));
+    });
 }
 
 void port_wiring::add(std::size_t port, batch_consumer* target) {
@@ -26,6 +31,7 @@ void port_wiring::add(std::size_t port, batch_consumer* target) {
     if (std::find(distinct_.begin(), distinct_.end(), target) != distinct_.end()) return;
     distinct_.push_back(target);
     target->add_producer();
+    if (distinct_.size() == 1) executor_ = target->executor();
 }
 
 net::awaitable<void> port_wiring::end() {

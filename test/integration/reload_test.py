@@ -275,6 +275,38 @@ def sighup_reloads_and_a_changed_listener_moves_to_its_successor():
 
 
 @cases.run
+def replacing_the_only_sink_again_and_again_never_ends_the_service():
+    """Each reload gives the one sink a new path: the old sink ends while the new one
+    starts, and that must never look like the end of the pipeline (it once did)."""
+    port = free_port()
+
+    def cfg(n):
+        return {"sources": [{"type": "tcp", "id": "in", "listen": f"127.0.0.1:{port}"}],
+                "processors": [{"type": "tagger", "id": "t"}],
+                "sinks": [{"type": "file", "id": "out", "path": f"out-{n}.log", "flush_interval_ms": 10}]}
+    svc = Service(EXE, cfg(0))
+    try:
+        svc.wait_http()
+        svc.wait_tcp(port)
+        s = socket.create_connection(("127.0.0.1", port))
+        for n in range(1, 16):
+            s.sendall(b"".join(b"info %d-%d\n" % (n, i) for i in range(50)))
+            write_config(svc, cfg(n))
+            status, answer = reload(svc)
+            assert status == 200 and refs(answer["changes"], "changed") == ["sink:out"], (n, status, answer)
+        s.sendall(b"info last\n")
+        s.close()
+        total = 15 * 50 + 1
+        assert wait_until(lambda: sum(count_lines(svc.path(f"out-{n}.log")) for n in range(16)) == total, 30)
+        assert svc.p.poll() is None, "the service ended"
+        assert count_lines(svc.path("out-15.log")) >= 1
+        assert wait_until(lambda: svc.stats()["sinks"]["out"]["lines"] == total, 10)
+        assert svc.stop() == 0
+    finally:
+        svc.kill()
+
+
+@cases.run
 def reload_is_a_post_under_the_token():
     cfg = first_config(free_port())
     hport = free_port()

@@ -136,6 +136,7 @@ private:
     void wire_new(plan& p);
     /// Port lists of node `n` of `p`'s graph, as consumers.
     std::vector<std::vector<batch_consumer*>> ports_of(const graph_node& n, const wired_graph& g) const;
+    /// Starts a sink already counted in sinks_running_.
     void start_sink(const std::shared_ptr<sink>& s);
     /// Folds retired components that finished into frozen_ (stats mutex held).
     void fold_finished() const;

@@ -36,6 +36,7 @@ public:
 private:
     std::vector<std::vector<batch_consumer*>> ports_;
     std::vector<batch_consumer*> distinct_;
+    net::any_io_executor executor_;  // the targets' (one io_context for all)
     std::atomic<bool> ended_{false};
 };
 
