@@ -439,7 +439,8 @@ reload_result pipeline::reload(pipeline_config next_cfg, problems found_loading)
                                                 [&](const auto& kv) { return kv.second == b; });
             retired_.sinks.emplace_back(s, buffer_kept ? nullptr : b);
         }
-        for (const auto& [id, b] : running.buffers) {
+        for (const auto& entry : running.buffers) {
+            const auto& b = entry.second;  // (no structured binding: clang 14 cannot capture one)
             bool kept = std::any_of(p.next.buffers.begin(), p.next.buffers.end(), [&](const auto& kv) { return kv.second == b; });
             bool with_sink = std::any_of(retired_.sinks.begin(), retired_.sinks.end(), [&](const auto& x) { return x.second == b; });
             if (!kept && !with_sink) retired_.buffers.push_back(b);

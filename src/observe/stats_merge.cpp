@@ -81,12 +81,12 @@ void add_counters(source_stats& into, const source_stats& from) {
     add_optional(into.datagrams, from.datagrams);
     add_optional(into.kernel_dropped_datagrams, from.kernel_dropped_datagrams);
     add_optional(into.bad_frames, from.bad_frames);
-    for (const auto& [name, n] : from.figures) {
-        auto it = std::find_if(into.figures.begin(), into.figures.end(), [&](const auto& f) { return f.first == name; });
+    for (const auto& figure : from.figures) {
+        auto it = std::find_if(into.figures.begin(), into.figures.end(), [&](const auto& f) { return f.first == figure.first; });
         if (it == into.figures.end())
-            into.figures.emplace_back(name, n);
+            into.figures.push_back(figure);
         else
-            it->second += n;
+            it->second += figure.second;
     }
 }
 

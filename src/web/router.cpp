@@ -207,6 +207,15 @@ http_response json_response(http::status status, unsigned version, std::string b
     return make(status, version, json_type, std::move(body));
 }
 
+namespace {
+/// 403 for a Host that is neither ours nor allowed (DNS rebinding), naming it.
+http_response host_refused(const http_request& req) {
+    return error_response(http::status::forbidden,
+                          "host \"" + std::string(req[http::field::host]) + "\" not allowed (see http.allowed_hosts)",
+                          req.version());
+}
+}  // namespace
+
 std::optional<http_response> check_reload_request(const http_request& req, const api_context& ctx) {
     const auto v = req.version();
     if (!ctx.reload) return error_response(http::status::not_found, "reload is not offered here", v);
@@ -215,9 +224,7 @@ std::optional<http_response> check_reload_request(const http_request& req, const
         res.set(http::field::allow, "POST");
         return res;
     }
-    if (!host_ok(req, ctx))
-        return error_response(http::status::forbidden,
-                              "host \"" + std::string(req[http::field::host]) + "\" not allowed (see http.allowed_hosts)", v);
+    if (!host_ok(req, ctx)) return host_refused(req);
     // A page elsewhere may POST across sites without a preflight: only our own origin.
     if (req.count(http::field::origin) && !origin_ok(req, ctx))
         return error_response(http::status::forbidden, "origin not allowed", v);
@@ -238,9 +245,7 @@ http_response handle_request(const http_request& req, const api_context& ctx) {
         res.set(http::field::allow, "GET, HEAD");
         return res;
     }
-    if (!host_ok(req, ctx))
-        return error_response(http::status::forbidden,
-                              "host \"" + std::string(req[http::field::host]) + "\" not allowed (see http.allowed_hosts)", v);
+    if (!host_ok(req, ctx)) return host_refused(req);
     if (path.substr(0, 8) == "/vendor/") return serve_vendor(req, path.substr(8), ctx);
     if (!is_api(path)) return serve_static(req, ctx);
     if (path == "/live") return make(http::status::ok, v, json_type, R"({"status":"live"})");

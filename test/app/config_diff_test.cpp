@@ -5,17 +5,13 @@
 #include <boost/test/unit_test.hpp>
 
 #include "sightline/app/config_file.hpp"
+#include "../support/config_support.hpp"
 
 using namespace sightline;
 
 namespace {
 
-pipeline_config parse(const std::string& text) {
-    problems found;
-    auto cfg = parse_config(text, found);
-    BOOST_TEST_REQUIRE(found.empty(), (found.empty() ? "" : found.items().front()));
-    return cfg;
-}
+pipeline_config parse(const std::string& text) { return sightline::test::parse_valid_config(text); }
 
 std::vector<std::string> ids(const std::vector<component_ref>& refs) {
     std::vector<std::string> out;

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "sightline/app/config_file.hpp"
+#include "../support/config_support.hpp"
 #include "sightline/app/pipeline.hpp"
 #include "../support/test_support.hpp"
 
@@ -15,12 +16,7 @@ using sightline::test::temp_dir;
 
 namespace {
 
-pipeline_config parse(const std::string& text) {
-    problems found;
-    auto cfg = parse_config(text, found);
-    BOOST_TEST_REQUIRE(found.empty(), (found.empty() ? "" : found.items().front()));
-    return cfg;
-}
+pipeline_config parse(const std::string& text) { return sightline::test::parse_valid_config(text); }
 
 std::string config(const temp_dir& d, const std::string& out, const std::string& pattern) {
     auto p = [&](const char* name) { return (d.path / name).string(); };

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "sightline/app/config_file.hpp"
+#include "../support/config_support.hpp"
 #include "sightline/pipeline/batch_consumer.hpp"
 #include "sightline/app/pipeline.hpp"
 
@@ -24,12 +25,7 @@ using sightline::test::temp_dir;
 
 using sightline::test::read_file;
 
-pipeline_config parse(const std::string& text) {
-    problems found;
-    auto cfg = parse_config(text, found);
-    BOOST_TEST_REQUIRE(found.empty(), (found.empty() ? "" : found.items().front()));
-    return cfg;
-}
+pipeline_config parse(const std::string& text) { return sightline::test::parse_valid_config(text); }
 
 /// Runs a pipeline to completion on `threads` threads (watchdog: 20 s).
 json::object run_to_end(pipeline_config cfg, unsigned threads = 2) {

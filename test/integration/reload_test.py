@@ -307,6 +307,44 @@ def replacing_the_only_sink_again_and_again_never_ends_the_service():
 
 
 @cases.run
+def a_rebuilt_sink_keeps_its_disk_buffer_and_the_buffer_feeds_the_new_sink():
+    port = free_port()
+
+    def cfg(path, extra=None):
+        buffer = {"type": "disk", "path": "buf", "max_bytes": 8 << 20, "sync": "batch", **(extra or {})}
+        return {"sources": [{"type": "tcp", "id": "in", "listen": f"127.0.0.1:{port}"}],
+                "processors": [{"type": "tagger", "id": "t"}],
+                "sinks": [{"type": "file", "id": "out", "path": path, "flush_interval_ms": 10, "buffer": buffer}]}
+    svc = Service(EXE, cfg("one.log"))
+    try:
+        svc.wait_http()
+        svc.wait_tcp(port)
+        with socket.create_connection(("127.0.0.1", port)) as s:
+            s.sendall(b"".join(b"info a%d\n" % i for i in range(500)))
+        assert wait_until(lambda: count_lines(svc.path("one.log")) == 500)
+        write_config(svc, cfg("two.log"))
+        status, answer = reload(svc)
+        assert status == 200 and refs(answer["changes"], "changed") == ["sink:out"], answer
+        assert answer["changes"]["restart_required"] == [], answer
+        with socket.create_connection(("127.0.0.1", port)) as s:
+            s.sendall(b"".join(b"info b%d\n" % i for i in range(300)))
+        assert wait_until(lambda: count_lines(svc.path("two.log")) == 300)
+        assert count_lines(svc.path("one.log")) == 500
+        # One buffer all along: it accepted all 800, and is empty once both were written.
+        def drained():
+            b = svc.stats()["sinks"]["out"]["buffer"]
+            return b["accepted"] == 800 and b["lines"] == 0 and b
+        assert wait_until(drained, 10), svc.stats()["sinks"]["out"]
+        # Other settings of the same folder wait for a restart.
+        write_config(svc, cfg("two.log", {"max_bytes": 16 << 20}))
+        status, answer = reload(svc)
+        assert status == 200 and answer["changes"]["restart_required"] == ["sinks[0].buffer"], answer
+        assert svc.stop() == 0
+    finally:
+        svc.kill()
+
+
+@cases.run
 def reload_is_a_post_under_the_token():
     cfg = first_config(free_port())
     hport = free_port()
