@@ -264,11 +264,12 @@ pipeline::pipeline(net::io_context& ioc, pipeline_config cfg) : ioc_(ioc), cfg_(
         traces_ = std::make_unique<trace_store>(static_cast<std::size_t>(cfg_.trace.capacity));
         sampler_ = std::make_shared<trace_sampler>(cfg_.trace.sample);
     }
+    auto p = build(std::make_shared<const pipeline_config>(cfg_), nullptr);
+    // After the sinks: a file sink with `mkdir` may create the dead letter's folder.
     if (cfg_.dead_letter_path)
         dead_letter_ = std::make_shared<writer_sink>(ioc, std::string(dead_letter_id), "dead_letter",
                                                      fd_writer::open_append(*cfg_.dead_letter_path, 256 * 1024),
                                                      std::chrono::milliseconds(1000));
-    auto p = build(std::make_shared<const pipeline_config>(cfg_), nullptr);
     wire_new(p);
     current_ = std::move(p.next);
 }
