@@ -1,6 +1,9 @@
 #include "sightline/ingest/file_tail_source.hpp"
 
 #include <glob.h>
+#include <sys/stat.h>
+
+#include <set>
 
 #include "sightline/core/log.hpp"
 #include "sightline/core/log_exit.hpp"
@@ -16,24 +19,36 @@ file_tail_source::file_tail_source(net::io_context& ioc, std::string id, file_ta
     discover();  // files present at start honour start_at
 }
 
+bool file_tail_source::is_glob() const { return cfg_.pattern.find_first_of("*?[") != std::string::npos; }
+
 void file_tail_source::discover() {
     glob_t g{};
     // A plain path that does not exist yet is followed anyway: it may appear later.
-    if (::glob(cfg_.pattern.c_str(), GLOB_NOSORT, nullptr, &g) != 0 && cfg_.pattern.find_first_of("*?[") == std::string::npos) {
+    if (::glob(cfg_.pattern.c_str(), GLOB_NOSORT, nullptr, &g) != 0 && !is_glob()) {
         if (!files_.count(cfg_.pattern)) {
-            files_.emplace(cfg_.pattern, std::make_unique<followed_file>(cfg_.pattern, cfg_.max_line_bytes, false));
+            files_.emplace(cfg_.pattern, std::make_unique<followed_file>(cfg_.pattern, cfg_.max_line_bytes, false, &offsets_));
             log::write(log::level::warn, "ingest.file", "waiting_for_file", {{"source", id()}, {"path", cfg_.pattern}});
         }
     }
+    std::set<file_identity> open, matched;
+    for (const auto& [path, file] : files_)
+        if (auto i = file->identity()) open.insert(*i);
     for (std::size_t i = 0; i < g.gl_pathc; ++i) {
         std::string path = g.gl_pathv[i];
+        struct stat st{};
+        if (::stat(path.c_str(), &st) == 0) matched.insert({st.st_dev, st.st_ino});
         if (files_.count(path)) continue;
+        // The same file under a second name (rotated into a name the glob matches) is
+        // read by its first follower until that one lets it go; then from where it left.
+        if (open.count({st.st_dev, st.st_ino})) continue;
         // Files found after start are new: read them from their beginning.
         bool at_end = cfg_.start_at_end && !discovered_once_;
-        files_.emplace(path, std::make_unique<followed_file>(path, cfg_.max_line_bytes, at_end));
+        files_.emplace(path, std::make_unique<followed_file>(path, cfg_.max_line_bytes, at_end, &offsets_));
         log::write(log::level::info, "ingest.file", "following", {{"source", id()}, {"path", path}});
     }
     ::globfree(&g);
+    // Offsets of files no longer matched (deleted, or rotated out of the glob) go.
+    std::erase_if(offsets_, [&](const auto& kv) { return !matched.count(kv.first); });
     files_followed_ = files_.size();
     discovered_once_ = true;
 }
@@ -51,13 +66,15 @@ void file_tail_source::stop() {
 void file_tail_source::add_stats(source_stats& s) const {
     s.figures = {{"files_followed", files_followed_.load()},
                  {"rotations", rotations_.load()},
-                 {"file_truncations", file_truncations_.load()}};
+                 {"file_truncations", file_truncations_.load()},
+                 {"files_released", files_released_.load()}};
 }
 
 net::awaitable<void> file_tail_source::run() {
     while (!stop_requested_) {
         std::size_t read_this_pass = 0;
-        for (auto& [path, file] : files_) {
+        for (auto it = files_.begin(); it != files_.end();) {
+            auto& file = it->second;
             for (;;) {
                 line_batch batch;
                 auto rot = file->rotations(), trunc = file->truncations(), cut = file->truncated_lines();
@@ -72,6 +89,16 @@ net::awaitable<void> file_tail_source::run() {
                     co_await deliver(std::move(batch));
                 }
                 if (n < max_batch_bytes || stop_requested_) break;
+            }
+            if (file->released() && is_glob()) {
+                // Deleted and read to its end: its descriptor and buffer go (a new file
+                // under that name is found again by the next look).
+                log::write(log::level::info, "ingest.file", "file_released", {{"source", id()}, {"path", it->first}});
+                ++files_released_;
+                it = files_.erase(it);
+                files_followed_ = files_.size();
+            } else {
+                ++it;
             }
         }
         if (read_this_pass == 0) {

@@ -172,6 +172,58 @@ BOOST_AUTO_TEST_CASE(followed_glob_reads_appends_rotations_and_new_files) {
     BOOST_TEST(!r.src->finite());
 }
 
+BOOST_AUTO_TEST_CASE(a_file_rotated_into_a_name_the_glob_matches_is_not_read_twice) {
+    temp_dir d;
+    auto app = d.write("app.log", "a1\na2\n");
+    rig r;
+    r.start(make(r.ioc, "file", {{"path", d.file("*.log")}, {"follow", true}, {"poll_interval_ms", 10}}));
+    BOOST_REQUIRE(run_until(r.ioc, [&] { return r.out->lines().size() == 2; }));
+    // logrotate's dateext: app.log -> app-20261201.log, both matched by *.log.
+    std::ofstream(app, std::ios::app) << "a3\n";
+    BOOST_REQUIRE(std::rename(app.c_str(), d.file("app-20261201.log").c_str()) == 0);
+    d.write("app.log", "b1\n");
+    BOOST_REQUIRE(run_until(r.ioc, [&] { return r.out->lines().size() == 4; }));
+    // A writer still holding the rotated file appends once more: read from where it was left.
+    std::ofstream(d.file("app-20261201.log"), std::ios::app) << "a4\n";
+    BOOST_REQUIRE(run_until(r.ioc, [&] { return r.out->lines().size() == 5; }));
+    run_until(r.ioc, [] { return false; }, 100ms);  // a few more looks at the glob: nothing again
+    BOOST_REQUIRE(r.finish());
+    auto lines = r.out->lines();
+    std::sort(lines.begin(), lines.end());
+    BOOST_TEST(lines == (strings{"a1", "a2", "a3", "a4", "b1"}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_deleted_file_is_let_go_once_read_to_its_end) {
+    temp_dir d;
+    d.write("keep.log", "k1\n");
+    auto gone = d.write("gone.log", "g1\n");
+    rig r;
+    r.start(make(r.ioc, "file", {{"path", d.file("*.log")}, {"follow", true}, {"poll_interval_ms", 10}}));
+    BOOST_REQUIRE(run_until(r.ioc, [&] { return r.out->lines().size() == 2; }));
+    std::ofstream(gone, std::ios::app) << "g2 last words\n";
+    BOOST_REQUIRE(std::remove(gone.c_str()) == 0);
+    auto figure = [&](const std::string& name) {
+        for (const auto& [n, v] : r.src->stats().figures)
+            if (n == name) return v;
+        return std::uint64_t{999};
+    };
+    BOOST_REQUIRE(run_until(r.ioc, [&] { return figure("files_released") == 1; }));
+    BOOST_TEST(figure("files_followed") == 1u);
+    // Its descriptor is closed: no link to a deleted file is left in /proc/self/fd.
+    for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+        std::error_code ec;
+        auto target = std::filesystem::read_symlink(e.path(), ec).string();
+        BOOST_TEST(target.find("gone.log") == std::string::npos, target);
+    }
+    // A new file under that name is followed again, from its start.
+    d.write("gone.log", "n1\n");
+    BOOST_REQUIRE(run_until(r.ioc, [&] { return r.out->lines().size() == 4; }));
+    BOOST_REQUIRE(r.finish());
+    auto lines = r.out->lines();
+    std::sort(lines.begin(), lines.end());
+    BOOST_TEST(lines == (strings{"g1", "g2 last words", "k1", "n1"}), boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(followed_file_restarts_after_truncation_and_reads_no_byte_twice) {
     temp_dir d;
     auto path = d.write("t.log", "one\ntwo\n");

@@ -20,7 +20,9 @@ struct file_tail_config {
 };
 
 /// Follows one or more files like `tail -F` (see followed_file): reads what is new,
-/// waits `poll_interval` when nothing is, and re-expands the glob each time. Reading
+/// waits `poll_interval` when nothing is, and re-expands the glob each time. Files are
+/// known by device and inode: one renamed into another matching name is not read again,
+/// and one deleted is let go once read to its end. Reading
 /// waits while the pipeline's first hand-off is full, so a slow pipeline slows it.
 class file_tail_source : public source, public std::enable_shared_from_this<file_tail_source> {
 public:
@@ -35,18 +37,21 @@ protected:
 
 private:
     net::awaitable<void> run();
-    /// Adds files that now match the pattern.
+    /// Adds files that now match the pattern (by identity: a renamed file is not a new one).
     void discover();
+    bool is_glob() const;
 
     net::strand<net::io_context::executor_type> strand_;
     file_tail_config cfg_;
     net::steady_timer timer_;
     std::map<std::string, std::unique_ptr<followed_file>> files_;  // only on strand_
+    read_offsets offsets_;  // how far each file was read, by identity (strand only)
     bool discovered_once_ = false;  // start_at: end applies to the files of the first look only
     std::atomic<bool> stop_requested_{false};
     std::atomic<std::uint64_t> rotations_{0};
     std::atomic<std::uint64_t> file_truncations_{0};
     std::atomic<std::uint64_t> files_followed_{0};
+    std::atomic<std::uint64_t> files_released_{0};
 };
 
 }  // namespace sightline
