@@ -80,6 +80,16 @@ bool fd_writer::write(const line_batch& b) {
     return ok;
 }
 
+void fd_writer::append(const line_batch& b) {
+    const std::string& bytes = *b.bytes;
+    for (const auto& l : b.lines) {
+        buffer_.append(bytes, l.offset, l.length);
+        buffer_.push_back('\n');
+        line_ends_.push_back(buffer_.size());
+        line_ids_.push_back(l.line_id);
+    }
+}
+
 bool fd_writer::flush() {
     if (buffer_.empty() || fd_ < 0) return true;
     if (failing_ && owned_) {

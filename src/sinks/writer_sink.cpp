@@ -24,7 +24,15 @@ writer_sink::writer_sink(net::io_context& ioc, std::string id, std::string type,
       writer_(std::move(writer)),
       path_(writer_ ? writer_->path() : std::string()),
       flush_interval_(flush_interval),
-      flush_timer_(strand_) {}
+      flush_timer_(strand_),
+      io_idle_(strand_) {
+    io_idle_.expires_at(net::steady_timer::time_point::max());
+    if (writer_) io_ = std::make_unique<net::thread_pool>(1);
+}
+
+writer_sink::~writer_sink() {
+    if (io_) io_->join();
+}
 
 sink_stats writer_sink::stats() const {
     sink_stats s = sink::stats();
@@ -43,18 +51,36 @@ void writer_sink::start(std::function<void()> on_done) {
                       log_exit("sinks", id() + ".flush"));
 }
 
-void writer_sink::flush() {
-    if (!writer_) return;
-    account([&] { return writer_->flush(); });
-    metrics.flushes.add();
+net::awaitable<void> writer_sink::lock_io() {
+    while (io_busy_) co_await io_idle_.async_wait(use_aw_ec);
+    io_busy_ = true;
 }
 
-bool writer_sink::account(const std::function<bool()>& write_op) {
-    // Counters follow what the writer handed to the kernel during this call.
+bool writer_sink::try_lock_io() {
+    if (io_busy_) return false;
+    io_busy_ = true;
+    return true;
+}
+
+void writer_sink::unlock_io() {
+    io_busy_ = false;
+    io_idle_.cancel();
+}
+
+net::awaitable<bool> writer_sink::flush_on_io(fd_writer* w) { co_return w->flush(); }
+
+net::awaitable<bool> writer_sink::reopen_on_io(fd_writer* w) { co_return w->reopen(); }
+
+net::awaitable<void> writer_sink::flush() {
+    if (!writer_) co_return;
+    metrics.flushes.add();
+    if (writer_->lines_buffered() == 0) co_return;  // nothing to hand over: no trip to the I/O thread
+    // Counters follow what the writer handed to the kernel during this flush.
     auto failed_before = writer_->lines_failed();
     auto written_before = writer_->lines_written();
     auto bytes_before = writer_->bytes_written();
-    bool ok = write_op();
+    auto op = net::co_spawn(io_->get_executor(), flush_on_io(&*writer_), use_aw);
+    bool ok = co_await std::move(op);
     metrics.lines.add(writer_->lines_written() - written_before);
     metrics.bytes.add(writer_->bytes_written() - bytes_before);
     metrics.errors.add(writer_->lines_failed() - failed_before);
@@ -64,7 +90,6 @@ bool writer_sink::account(const std::function<bool()>& write_op) {
         auto lost = writer_->lines_failed() - failed_before;
         report_error("write failed: " + writer_->last_error() + " (" + std::to_string(lost) + " lines)", "sink_write");
     }
-    return ok;
 }
 
 void writer_sink::collect_failed() {
@@ -105,13 +130,18 @@ void writer_sink::finish_traces() {
 }
 
 void writer_sink::reopen() {
-    net::post(strand_, [self = self_as<writer_sink>()] {
-        if (!self->writer_) return;
-        self->flush();
-        bool ok = self->writer_->reopen();
-        log::write(ok ? log::level::info : log::level::error, "sinks", ok ? "sink_reopened" : "sink_reopen_failed",
-                   {{"sink", self->id()}});
-    });
+    net::co_spawn(strand_, [self = self_as<writer_sink>()] { return self->reopen_now(); }, log_exit("sinks", id() + ".reopen"));
+}
+
+net::awaitable<void> writer_sink::reopen_now() {
+    if (!writer_) co_return;
+    co_await lock_io();
+    co_await flush();
+    auto op = net::co_spawn(io_->get_executor(), reopen_on_io(&*writer_), use_aw);
+    bool ok = co_await std::move(op);
+    unlock_io();
+    collect_failed();
+    log::write(ok ? log::level::info : log::level::error, "sinks", ok ? "sink_reopened" : "sink_reopen_failed", {{"sink", id()}});
 }
 
 net::awaitable<void> writer_sink::flush_periodically() {
@@ -119,7 +149,10 @@ net::awaitable<void> writer_sink::flush_periodically() {
         flush_timer_.expires_after(flush_interval_);
         auto [ec] = co_await flush_timer_.async_wait(use_aw_ec);
         if (ec || finished_) break;
-        flush();
+        // Busy (a write in progress, maybe stalled): the next tick tries again.
+        if (!try_lock_io()) continue;
+        co_await flush();
+        unlock_io();
         collect_failed();
         finish_traces();
         release_receipts();
@@ -158,14 +191,15 @@ net::awaitable<void> writer_sink::run() {
             release_receipts();
             continue;
         }
+        co_await lock_io();
         if (format_.is_raw()) {
-            account([&] { return writer_->write(*batch); });
+            writer_->append(*batch);
         } else {
             const line_batch& in = *batch;
-            account([&] {
-                return writer_->write_each(in, [&](std::size_t i, std::string& buffer) { format_.format_line(in, i, buffer); });
-            });
+            writer_->append_each(in, [&](std::size_t i, std::string& buffer) { format_.format_line(in, i, buffer); });
         }
+        if (writer_->full()) co_await flush();
+        unlock_io();
         collect_failed();
         finish_traces();
         release_receipts();
@@ -173,7 +207,11 @@ net::awaitable<void> writer_sink::run() {
     }
     finished_ = true;  // from here the flush timer does nothing: the last sends are run()'s
     flush_timer_.cancel();
-    if (writer_) flush();
+    if (writer_) {
+        co_await lock_io();
+        co_await flush();
+        unlock_io();
+    }
     collect_failed();
     finish_traces();
     release_receipts();

@@ -27,6 +27,21 @@ public:
 
     /// Adds every line of `b`; returns false if a write to the kernel failed.
     bool write(const line_batch& b);
+    /// Adds every line of `b` to the buffer only (no system call: the caller flushes
+    /// when full(), off its own thread if it must not block).
+    void append(const line_batch& b);
+    /// Like write_each, without the writes.
+    template <class Append>
+    void append_each(const line_batch& b, Append&& append) {
+        for (std::size_t i = 0; i < b.size(); ++i) {
+            append(i, buffer_);
+            buffer_.push_back('\n');
+            line_ends_.push_back(buffer_.size());
+            line_ids_.push_back(b.lines[i].line_id);
+        }
+    }
+    /// True when the buffer holds its capacity or more: time to flush.
+    bool full() const { return buffer_.size() >= capacity_; }
     /// Adds `count` lines, each appended to the buffer by `append(i, buffer)` (a sink's
     /// output format writes straight into the buffer: no copy in between).
     template <class Append>
