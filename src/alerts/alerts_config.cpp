@@ -28,7 +28,8 @@ const std::vector<param_spec>& rule_params() {
         {.name = "above", .type = param_type::number, .doc = "Fire while the value is above this."},
         {.name = "below", .type = param_type::number, .doc = "Fire while the value is below this."},
         {.name = "for_ms", .type = param_type::integer, .default_value = 0,
-         .doc = "How long the condition must hold before the alert fires (pending until then).", .min = 0},
+         .doc = "How long the condition must hold before the alert fires (pending until then).", .min = 0,
+         .max = max_duration_ms},
         {.name = "severity", .type = param_type::string, .default_value = "warning", .doc = "Severity label.",
          .choices = {"critical", "warning", "info"}},
         {.name = "summary", .type = param_type::string, .default_value = "",
@@ -42,7 +43,7 @@ const std::vector<param_spec>& alertmanager_params() {
     static const std::vector<param_spec> p = {
         {.name = "url", .type = param_type::string, .doc = "Alertmanager base URL, e.g. http://127.0.0.1:9093.", .required = true},
         {.name = "resend_interval_ms", .type = param_type::integer, .default_value = 60000,
-         .doc = "Firing alerts are sent again this often.", .min = 1000}};
+         .doc = "Firing alerts are sent again this often.", .min = 1000, .max = max_duration_ms}};
     return p;
 }
 
@@ -54,12 +55,12 @@ const std::vector<param_spec>& webhook_params() {
 
 const std::vector<param_spec>& delivery_params() {
     static const std::vector<param_spec> p = {
-        {.name = "timeout_ms", .type = param_type::integer, .default_value = 5000, .doc = "One attempt, connect to response.", .min = 10},
+        {.name = "timeout_ms", .type = param_type::integer, .default_value = 5000, .doc = "One attempt, connect to response.", .min = 10, .max = max_duration_ms},
         {.name = "max_attempts", .type = param_type::integer, .default_value = 8, .doc = "Attempts per message.", .min = 1, .max = 1000},
-        {.name = "backoff_ms", .type = param_type::integer, .default_value = 500, .doc = "First retry delay; doubles.", .min = 0},
-        {.name = "max_backoff_ms", .type = param_type::integer, .default_value = 30000, .doc = "Longest retry delay.", .min = 0},
+        {.name = "backoff_ms", .type = param_type::integer, .default_value = 500, .doc = "First retry delay; doubles.", .min = 0, .max = max_duration_ms},
+        {.name = "max_backoff_ms", .type = param_type::integer, .default_value = 30000, .doc = "Longest retry delay.", .min = 0, .max = max_duration_ms},
         {.name = "queue_capacity", .type = param_type::integer, .default_value = 256,
-         .doc = "Messages waiting per receiver; beyond it the oldest is dropped.", .min = 1}};
+         .doc = "Messages waiting per receiver; beyond it the oldest is dropped.", .min = 1, .max = 100000}};
     return p;
 }
 
@@ -70,7 +71,7 @@ const std::vector<param_spec>& section_params() {
         {.name = "webhooks", .type = param_type::object_list, .default_value = json::array(), .doc = "Webhooks to deliver to."},
         {.name = "delivery", .type = param_type::object, .default_value = json::object(), .doc = "Timeouts and retries."},
         {.name = "history_capacity", .type = param_type::integer, .default_value = 500,
-         .doc = "Alert transitions kept for /alerts.", .min = 1}};
+         .doc = "Alert transitions kept for /alerts.", .min = 1, .max = 100000}};
     return p;
 }
 

@@ -37,7 +37,8 @@ const std::vector<param_spec>& http_params() {
         {.name = "keep_alive_timeout_ms", .type = param_type::integer, .default_value = d.keep_alive_timeout_ms,
          .doc = "An idle keep-alive connection is closed after this long.", .min = 100, .max = max_duration_ms},
         {.name = "max_connections", .type = param_type::integer, .default_value = d.max_connections,
-         .doc = "Concurrent HTTP and WebSocket connections; beyond this a client gets 503 and is closed.", .min = 1}};
+         .doc = "Concurrent HTTP and WebSocket connections; beyond this a client gets 503 and is closed.", .min = 1,
+         .max = 1048576}};
     return p;
 }
 
@@ -61,14 +62,14 @@ const std::vector<param_spec>& trace_params() {
         {.name = "enabled", .type = param_type::boolean, .default_value = d.enabled, .doc = "Trace lines through the pipeline."},
         {.name = "sample", .type = param_type::number, .default_value = d.sample, .doc = "Share of lines traced, in (0, 1].",
          .min = 1e-9, .max = 1.0},
-        {.name = "capacity", .type = param_type::integer, .default_value = d.capacity, .doc = "Finished traces kept.", .min = 1}};
+        {.name = "capacity", .type = param_type::integer, .default_value = d.capacity, .doc = "Finished traces kept.", .min = 1, .max = 1e6}};
     return p;
 }
 
 const std::vector<param_spec>& errors_params() {
     const pipeline_config d;
     static const std::vector<param_spec> p = {
-        {.name = "capacity", .type = param_type::integer, .default_value = d.errors_capacity, .doc = "Error records kept.", .min = 1}};
+        {.name = "capacity", .type = param_type::integer, .default_value = d.errors_capacity, .doc = "Error records kept.", .min = 1, .max = 1e6}};
     return p;
 }
 
@@ -102,7 +103,7 @@ const std::vector<param_spec>& circuit_params() {
     const circuit_policy d;
     static const std::vector<param_spec> p = {
         {.name = "failure_threshold", .type = param_type::integer, .default_value = d.failure_threshold,
-         .doc = "Failures within the window that open the circuit.", .min = 1},
+         .doc = "Failures within the window that open the circuit.", .min = 1, .max = 1e9},
         {.name = "window_ms", .type = param_type::integer, .default_value = d.window_ms, .doc = "The window.", .min = 1, .max = max_duration_ms},
         {.name = "cooldown_ms", .type = param_type::integer, .default_value = d.cooldown_ms,
          .doc = "How long the circuit stays open before a probe.", .min = 1, .max = max_duration_ms}};

@@ -192,7 +192,7 @@ source_descriptor tcp_source_descriptor() {
                          "when it starts with digits, a space and '<')",
                   .choices = {"newline", "octet_counted", "auto"}},
                  {.name = "max_connections", .type = param_type::integer, .default_value = 10000,
-                  .doc = "Connections beyond this are refused and counted.", .min = 1},
+                  .doc = "Connections beyond this are refused and counted.", .min = 1, .max = 1048576},
                  {.name = "idle_timeout_ms", .type = param_type::integer, .default_value = 0,
                   .doc = "Close a connection silent this long (0: never).", .min = 0, .max = max_duration_ms},
                  {.name = "shutdown_timeout_ms", .type = param_type::integer, .default_value = 5000,

@@ -67,7 +67,8 @@ processor_descriptor fault_descriptor() {
                .type = param_type::integer,
                .default_value = 0,
                .doc = "Fail each matching line this many times, then let it pass (0: always fail).",
-               .min = 0},
+               .min = 0,
+               .max = 1000},
               {.name = "throw", .type = param_type::boolean, .default_value = false,
                .doc = "Throw an exception instead of reporting the failure (tests the stage's guard)."}}},
             [](const boost::json::object& p, build_context& ctx) -> std::unique_ptr<processor> {

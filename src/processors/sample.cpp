@@ -24,7 +24,7 @@ private:
 processor_descriptor sample_descriptor() {
     return {{"sample",
              "Keeps one line in N (the 1st, N+1th, ...); the others are dropped, counted as sampled.",
-             {{.name = "every", .type = param_type::integer, .default_value = 10, .doc = "Keep one line in this many.", .min = 1}}},
+             {{.name = "every", .type = param_type::integer, .default_value = 10, .doc = "Keep one line in this many.", .min = 1, .max = 1e9}}},
             [](const boost::json::object& p, build_context&) -> std::unique_ptr<processor> {
                 return std::make_unique<sample>(p.at("every").to_number<std::uint64_t>());
             }};

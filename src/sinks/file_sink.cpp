@@ -15,7 +15,7 @@ sink_descriptor file_sink_descriptor() {
                  {.name = "mkdir", .type = param_type::boolean, .default_value = false,
                   .doc = "Create missing parent directories of path."},
                  {.name = "buffer_bytes", .type = param_type::integer, .default_value = 1024 * 1024,
-                  .doc = "Write buffer size.", .min = 4096},
+                  .doc = "Write buffer size (allocated up front).", .min = 4096, .max = 256.0 * 1024 * 1024},
                  {.name = "flush_interval_ms", .type = param_type::integer, .default_value = 1000,
                   .doc = "Longest time a line waits in the buffer.", .min = 1, .max = max_duration_ms}}};
     d.check = [](const boost::json::object& params, const std::string& path, problems& found) {

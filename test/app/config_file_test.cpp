@@ -71,7 +71,7 @@ BOOST_AUTO_TEST_CASE(integer_beyond_int64_is_a_problem_with_its_path_not_a_crash
     BOOST_TEST(problems_of(R"({"processors": [{"type": "fault", "pattern": "x", "circuit": {"window_ms": 12923372036854775807}},
                                               {"type": "sample", "every": 18446744073709551615}]})") ==
                    (strings{"processors[0].circuit.window_ms: must be at most 604800000",
-                            "processors[1].every: must be at most 9223372036854775807"}),
+                            "processors[1].every: must be at most 1000000000"}),
                boost::test_tools::per_element());
 }
 
@@ -82,6 +82,18 @@ BOOST_AUTO_TEST_CASE(durations_longer_than_a_week_are_refused) {
                                "http": {"request_timeout_ms": 604800001}})") ==
                    (strings{"processors[0].circuit.cooldown_ms: must be at most 604800000",
                             "http.request_timeout_ms: must be at most 604800000"}),
+               boost::test_tools::per_element());
+}
+
+// Every integer the code holds has a bound it can hold (issue 18): a write buffer
+// allocated up front, ring sizes, a resend timer whose nanoseconds would wrap to 0.
+BOOST_AUTO_TEST_CASE(integers_past_what_the_code_can_hold_are_refused) {
+    BOOST_TEST(problems_of(R"({"sinks": [{"type": "file", "path": "x", "buffer_bytes": 1099511627776}],
+                               "trace": {"capacity": 1000000000},
+                               "alerts": {"alertmanager": {"url": "http://127.0.0.1:9093", "resend_interval_ms": 17592186044416}}})") ==
+                   (strings{"sinks[0].buffer_bytes: must be at most 268435456",
+                            "trace.capacity: must be at most 1000000",
+                            "alerts.alertmanager.resend_interval_ms: must be at most 604800000"}),
                boost::test_tools::per_element());
 }
 
