@@ -210,18 +210,22 @@ std::unique_ptr<web_front> start_web(net::io_context& ioc, pipeline& p, std::fun
     web->obs->set_system_extra([hub](system_stats& system) {
         system.websocket_clients = hub->clients();
         system.websocket_frames_dropped = hub->frames_dropped();
+        system.websocket_frames_dropped_by_type = named_counts{{"stats", hub->frames_dropped(frame_kind::stats)},
+                                                               {"trace", hub->frames_dropped(frame_kind::trace)},
+                                                               {"error", hub->frames_dropped(frame_kind::error)}};
+        system.websocket_queued_bytes = hub->queued_bytes();
         system.websocket_slow_clients_closed = hub->slow_clients_closed();
     });
     web->obs->set_health_thresholds(p.config().health);
     web->obs->set_feeds(p.traces(), p.errors());
     start_alerting(ioc, p.config(), *web);
     web->obs->on_snapshot([hub](const std::shared_ptr<const snapshot>& s) {
-        if (s->health_frame) hub->publish(s->health_frame, false);
-        if (s->circuit_frame) hub->publish(s->circuit_frame, false);
-        if (s->alert_frame) hub->publish(s->alert_frame, false);
-        hub->publish(s->stats_frame, true);
+        if (s->health_frame) hub->publish(s->health_frame, frame_kind::control);
+        if (s->circuit_frame) hub->publish(s->circuit_frame, frame_kind::control);
+        if (s->alert_frame) hub->publish(s->alert_frame, frame_kind::control);
+        hub->publish(s->stats_frame, frame_kind::stats);
         if (s->trace_frame) hub->publish_traces(s->new_traces, s->trace_frame, s->seq);
-        if (s->error_frame) hub->publish(s->error_frame, true);
+        if (s->error_frame) hub->publish(s->error_frame, frame_kind::error);
     });
     api_context ctx;
     auto obs = web->obs;
@@ -240,7 +244,7 @@ std::unique_ptr<web_front> start_web(net::io_context& ioc, pipeline& p, std::fun
         doc->set(pipeline_doc);
         json::object frame{{"type", "pipeline"}, {"pipeline", pipeline_doc}, {"changes", r.changes.to_json()},
                            {"duration_ms", r.duration_ms}};
-        hub->publish(std::make_shared<const std::string>(json::serialize(frame)), false);
+        hub->publish(std::make_shared<const std::string>(json::serialize(frame)), frame_kind::control);
     });
     ctx.static_root = find_static_root();
     // Beside static/: the source tree's node_modules, or the one installed with the static files.

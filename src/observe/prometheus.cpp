@@ -280,6 +280,14 @@ std::string to_prometheus(const pipeline_stats& stats) {
             .add({}, *sys.last_reload_unix_s);
     if (sys.websocket_clients)
         fam("sightline_websocket_clients", "gauge", "Connected WebSocket clients.").add({}, number(*sys.websocket_clients));
+    if (sys.websocket_frames_dropped_by_type) {
+        auto& dropped = fam("sightline_websocket_frames_dropped_total", "counter",
+                            "Frames WebSocket clients that fell behind lost, by type.");
+        for (const auto& [type, n] : *sys.websocket_frames_dropped_by_type) dropped.add({{"type", type}}, number(n));
+    }
+    if (sys.websocket_queued_bytes)
+        fam("sightline_websocket_queued_bytes", "gauge", "Bytes queued for all WebSocket clients together.")
+            .add({}, number(*sys.websocket_queued_bytes));
     fam("sightline_cpu_ratio", "gauge", "CPU used by the process over the last tick (1 = one core).")
         .add({}, sys.cpu_percent / 100.0);
 

@@ -153,6 +153,8 @@ json::object system_json(const system_stats& s) {
                     {"last_problems", std::move(problems)}};
     put_optional(o, "websocket_clients", s.websocket_clients);
     put_optional(o, "websocket_frames_dropped", s.websocket_frames_dropped);
+    if (s.websocket_frames_dropped_by_type) o["websocket_frames_dropped_by_type"] = to_json(*s.websocket_frames_dropped_by_type);
+    put_optional(o, "websocket_queued_bytes", s.websocket_queued_bytes);
     put_optional(o, "websocket_slow_clients_closed", s.websocket_slow_clients_closed);
     if (s.timestamp) o["timestamp"] = format_rfc3339(*s.timestamp);
     return o;

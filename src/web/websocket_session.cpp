@@ -19,29 +19,25 @@ websocket_session::websocket_session(beast::tcp_stream stream, std::function<std
       room_(ws_.get_executor()),
       slot_(std::move(slot)) {}
 
+websocket_session::~websocket_session() {
+    if (total_bytes_) total_bytes_->fetch_sub(counted_bytes_);
+}
+
 void websocket_session::start(http_request req, broadcaster& hub) {
     net::co_spawn(ws_.get_executor(), [self = shared_from_this(), req = std::move(req), hub = &hub]() mutable {
         return self->run(std::move(req), hub);
     }, log_exit("web.ws", "session"));
 }
 
-void websocket_session::send(std::shared_ptr<const std::string> frame, bool droppable) {
-    net::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame), droppable]() mutable {
-        self->enqueue(std::move(frame), droppable);
+void websocket_session::send(std::shared_ptr<const std::string> frame, frame_kind kind) {
+    net::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame), kind]() mutable {
+        self->enqueue(std::move(frame), kind);
     });
 }
 
-void websocket_session::send_traces(std::shared_ptr<const std::vector<trace_ptr>> traces,
-                                    std::shared_ptr<const std::string> frame, std::uint64_t seq) {
-    net::post(ws_.get_executor(), [self = shared_from_this(), traces = std::move(traces), frame = std::move(frame),
-                                   seq]() mutable {
-        if (!self->filter_) {
-            self->enqueue(std::move(frame), true);
-            return;
-        }
-        auto own = trace_frame(seq, *traces, &*self->filter_);
-        if (!own.empty()) self->enqueue(std::make_shared<const std::string>(std::move(own)), true);
-    });
+std::shared_ptr<const trace_filter> websocket_session::filter() const {
+    std::lock_guard lock(filter_mutex_);
+    return filter_;
 }
 
 void websocket_session::on_message(std::string_view text) {
@@ -49,10 +45,13 @@ void websocket_session::on_message(std::string_view text) {
     boost::json::object reply;
     if (auto* sub = std::get_if<subscribe_request>(&msg)) {
         const auto& f = sub->filter;
-        if (f.stage.empty() && f.status.empty() && f.outcome.empty() && f.text.empty())
-            filter_.reset();
-        else
-            filter_ = f;
+        std::shared_ptr<const trace_filter> next;
+        if (!(f.stage.empty() && f.status.empty() && f.outcome.empty() && f.text.empty()))
+            next = std::make_shared<const trace_filter>(f);
+        {
+            std::lock_guard lock(filter_mutex_);
+            filter_ = std::move(next);
+        }
         reply = {{"type", "subscribed"},
                  {"filter", {{"stage", f.stage}, {"status", f.status}, {"outcome", f.outcome}, {"text", f.text}}}};
     } else if (std::holds_alternative<ping_request>(msg)) {
@@ -60,14 +59,33 @@ void websocket_session::on_message(std::string_view text) {
     } else {
         reply = {{"type", "invalid"}, {"error", std::get<invalid_message>(msg).error}};
     }
-    enqueue(std::make_shared<const std::string>(boost::json::serialize(reply)), false);
+    enqueue(std::make_shared<const std::string>(boost::json::serialize(reply)), frame_kind::control);
 }
 
-void websocket_session::enqueue(std::shared_ptr<const std::string> frame, bool droppable) {
+void websocket_session::enqueue(std::shared_ptr<const std::string> frame, frame_kind kind) {
     if (closed_) return;
-    auto dropped_before = queue_.dropped();
-    auto result = queue_.push(std::move(frame), droppable, std::chrono::steady_clock::now());
-    if (hub_ && queue_.dropped() > dropped_before) hub_->count_dropped_frames(queue_.dropped() - dropped_before);
+    auto traces_before = queue_.dropped(frame_kind::trace), errors_before = queue_.dropped(frame_kind::error);
+    auto stats_before = queue_.dropped(frame_kind::stats), control_before = queue_.dropped(frame_kind::control);
+    auto now = std::chrono::steady_clock::now();
+    // Every client together holds the most they may: a client already behind (a backlog
+    // of behind_bytes or more) takes no droppable frame that would grow its queue; one
+    // that keeps up still gets everything. (A full queue still goes through push: it
+    // only replaces.) Either way a client that stopped reading is closed.
+    bool refused = kind != frame_kind::control && total_bytes_ && !queue_.full() && queue_.bytes() >= behind_bytes &&
+                   total_bytes_->load() + static_cast<std::int64_t>(frame->size()) >
+                       static_cast<std::int64_t>(broadcaster::max_total_bytes);
+    auto result = refused ? queue_.refuse(kind, now) : queue_.push(std::move(frame), kind, now);
+    auto lost_traces = queue_.dropped(frame_kind::trace) - traces_before;
+    auto lost_errors = queue_.dropped(frame_kind::error) - errors_before;
+    gap_traces_ += lost_traces;
+    gap_errors_ += lost_errors;
+    if (hub_) {
+        hub_->count_dropped_frames(frame_kind::trace, lost_traces);
+        hub_->count_dropped_frames(frame_kind::error, lost_errors);
+        hub_->count_dropped_frames(frame_kind::stats, queue_.dropped(frame_kind::stats) - stats_before);
+        hub_->count_dropped_frames(frame_kind::control, queue_.dropped(frame_kind::control) - control_before);
+    }
+    sync_bytes();
     switch (result) {
     case frame_queue::push_result::queued:
     case frame_queue::push_result::replaced:
@@ -84,6 +102,20 @@ void websocket_session::enqueue(std::shared_ptr<const std::string> frame, bool d
     wake_.cancel();
 }
 
+void websocket_session::sync_bytes() {
+    if (!total_bytes_) return;
+    auto now = static_cast<std::int64_t>(queue_.bytes());
+    total_bytes_->fetch_add(now - counted_bytes_);
+    counted_bytes_ = now;
+}
+
+void websocket_session::report_gap() {
+    if ((gap_traces_ == 0 && gap_errors_ == 0) || queue_.full()) return;
+    boost::json::object gap{{"type", "gap"}, {"dropped", {{"trace", gap_traces_}, {"error", gap_errors_}}}};
+    gap_traces_ = gap_errors_ = 0;
+    enqueue(std::make_shared<const std::string>(boost::json::serialize(gap)), frame_kind::control);
+}
+
 net::awaitable<void> websocket_session::write_loop() {
     auto self = shared_from_this();
     while (!closed_) {
@@ -93,11 +125,13 @@ net::awaitable<void> websocket_session::write_loop() {
             continue;
         }
         auto frame = queue_.take(std::chrono::steady_clock::now());
+        sync_bytes();
         room_.cancel();
         ws_.text(true);
         auto [ec, n] = co_await ws_.async_write(net::buffer(*frame), use_aw_ec);
         if (ec) break;
         queue_.written(std::chrono::steady_clock::now());
+        report_gap();  // the client is reading again: tell it what it missed
     }
     closed_ = true;
     room_.cancel();
@@ -119,8 +153,9 @@ net::awaitable<void> websocket_session::run(http_request req, broadcaster* hub) 
     // Joined first, then the hello: a tick between the two is in both, and the client
     // tells by `seq`; the other order could lose that tick's traces and errors.
     hub_ = hub;
+    total_bytes_ = hub->queued_bytes_counter();
     hub->add(shared_from_this());
-    enqueue(std::make_shared<const std::string>(make_hello_()), false);
+    enqueue(std::make_shared<const std::string>(make_hello_()), frame_kind::control);
     make_hello_ = nullptr;  // it holds the server
     net::co_spawn(ws_.get_executor(), [self = shared_from_this()] { return self->write_loop(); }, net::detached);
     beast::flat_buffer buffer;

@@ -24,6 +24,8 @@ export class DashboardState {
     this.recentErrors = [];  // newest first, for the node detail
     this.series = new TimeSeries();
     this.lastReload = null;  // { at, changes } of the last reload pushed while connected
+    // Trace and error frames the server dropped for this page while it fell behind.
+    this.lost = { trace: 0, error: 0 };
   }
 
   apply(msg) {
@@ -49,6 +51,12 @@ export class DashboardState {
         return ['errors', 'detail'];
       case 'pipeline':
         return this.applyPipeline(msg);
+      case 'gap':
+        this.lost = {
+          trace: this.lost.trace + (msg.dropped?.trace ?? 0),
+          error: this.lost.error + (msg.dropped?.error ?? 0),
+        };
+        return ['traces', 'errors'];
       default:
         return [];
     }

@@ -2,7 +2,7 @@
 // stage filter. At most MAX_ROWS groups are in the DOM.
 
 import { byId, h, setText } from './dom.js';
-import { clock, count } from './format.js';
+import { clock, count, lostNote } from './format.js';
 import { setOptions } from './select_options.js';
 
 export const MAX_ROWS = 100;
@@ -20,7 +20,8 @@ export class ErrorsView {
     const stages = [...new Set([...state.processorIds(), ...[...state.errors.groups.values()].map((g) => g.processor)])];
     setOptions(this.stage, stages, 'any stage');
     const groups = state.errors.newest(MAX_ROWS, this.stage.value);
-    setText(this.summary, `${count(state.errors.total)} recent errors in ${count(state.errors.groups.size)} groups`);
+    setText(this.summary,
+      `${count(state.errors.total)} recent errors in ${count(state.errors.groups.size)} groups${lostNote(state.lost.error)}`);
     // Rebuild only when a shown group changed (count, newest time or order).
     const signature = groups.map((g) => `${g.processor}\u0000${g.message}\u0000${g.count}\u0000${g.last}`).join('\u0001');
     if (signature === this.signature) return;

@@ -67,3 +67,8 @@ export function clock(rfc3339) {
   if (Number.isNaN(t.getTime())) return String(rfc3339 ?? '');
   return t.toLocaleTimeString('en-GB', { hour12: false }) + '.' + String(t.getMilliseconds()).padStart(3, '0');
 }
+
+/** " · 3 pushes lost while this page fell behind" (the server's gap message), or "". */
+export function lostNote(frames) {
+  return frames > 0 ? ` · ${frames} push${frames === 1 ? '' : 'es'} lost while this page fell behind` : '';
+}

@@ -3,7 +3,7 @@
 // the list or the pause button freezes it; a click selects a trace for the timeline.
 
 import { byId, h, setText, toggleClass } from './dom.js';
-import { clock } from './format.js';
+import { clock, lostNote } from './format.js';
 import { setOptions } from './select_options.js';
 import { STEP_STATUSES, traceMatches } from './trace_filter.js';
 
@@ -64,7 +64,7 @@ export class TracesView {
       if (traceMatches(t, filter)) shown.push(t);
     }
     this.shown = shown;
-    setText(this.summary, `${shown.length} shown of ${state.traces.length} kept`);
+    setText(this.summary, `${shown.length} shown of ${state.traces.length} kept${lostNote(state.lost.trace)}`);
     const next = new Map();
     const rows = shown.map((t) => {
       const row = this.rows.get(t.key) ?? traceRow(t);

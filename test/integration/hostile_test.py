@@ -5,6 +5,7 @@ bystander's TCP lines sent during the attack must all arrive: nothing accepted i
 
 Usage: hostile_test.py PATH_TO_SIGHTLINE   (SIGHTLINE_ONLY=<case> runs one case)
 """
+import json
 import os
 import resource
 import select
@@ -66,6 +67,14 @@ class Bystander:
 def bystander_lines(svc):
     with open(svc.path("out.log"), "rb") as f:
         return sum(1 for line in f if line.startswith(b"INFO bystander n="))
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
 
 
 def stop_cleanly(svc):
@@ -408,6 +417,55 @@ def exchange(port, raw):
     finally:
         s.close()
     return [int(line.split(b" ")[1]) for line in data.split(b"\r\n") if line.startswith(b"HTTP/1.")]
+
+
+@cases.run
+def twenty_subscribed_clients_that_stop_reading_share_frames_and_memory_stays_bounded():
+    """20 clients subscribe to the same traces, then stop reading while every line is
+    traced. Their frames are serialized once and shared; each queue is bounded in bytes
+    and all of them together too, so the server's memory stays bounded (it once grew by
+    300 MiB); their lost trace frames are counted by type; a client that reads again is
+    told what it missed (a `gap` message)."""
+    tport = free_port()
+    svc = service(tport, http_extra={"ws_max_behind_ms": 120000}, trace=True)
+    lazy = []
+    try:
+        base_rss = rss_kib(svc.p.pid)
+        subscribe = ws_frame(json.dumps({"type": "subscribe", "text": "bystander"}).encode())
+        for _ in range(20):
+            s = small_window_ws(svc.hport)
+            s.sendall(subscribe)
+            lazy.append(s)
+        # One more like them that reads again later (the harness reader on such a socket).
+        resumer = WebSocket.__new__(WebSocket)
+        resumer.s, resumer.buf = small_window_ws(svc.hport), b""
+        resumer.s.sendall(subscribe)
+        peak = 0
+        with Bystander(tport, lines=300000, per_write=1000, pause=0.005):
+            t0 = time.time()
+            while time.time() - t0 < 8:
+                peak = max(peak, rss_kib(svc.p.pid))
+                time.sleep(0.1)
+        system = svc.stats()["system"]
+        assert system["websocket_frames_dropped_by_type"]["trace"] > 0, system
+        assert system["websocket_queued_bytes"] <= 64 << 20, system
+        bound = 400 if SANITIZED else 80
+        assert peak - base_rss < bound * 1024, f"RSS grew {(peak - base_rss) // 1024} MiB (bound {bound})"
+        # Reading again: the gap is told, with the trace frames this client lost.
+        gap = None
+        t0 = time.time()
+        while gap is None and time.time() - t0 < 20:
+            m = resumer.recv()
+            if m["type"] == "gap":
+                gap = m
+        assert gap and gap["dropped"]["trace"] > 0, gap
+        print(f"     peak RSS +{(peak - base_rss) // 1024} MiB; dropped {system['websocket_frames_dropped_by_type']}")
+        resumer.close()
+        stop_cleanly(svc)
+    finally:
+        for s in lazy:
+            s.close()
+        svc.kill()
 
 
 @cases.run

@@ -15,7 +15,7 @@ import threading
 import time
 
 from attack_probe import Probe
-from harness import Cases, Service, count_lines, free_port, wait_until
+from harness import Cases, Service, count_lines, free_port, http, wait_until
 
 EXE = sys.argv[1]
 cases = Cases()
@@ -337,7 +337,9 @@ def follow_glob_start_at_end_and_deleted_file():
         append(os.path.join(d, "b.log"), b"b still followed\n")
         assert wait_until(lambda: count_lines(out) == 3, 10)
         assert sorted(open(out, "rb").read().splitlines()) == [b"a new", b"b appears later: read whole", b"b still followed"]
-        assert svc.stats()["sources"]["tail"]["files_followed"] == 2
+        # The deleted file was let go once read to its end (its space is freed).
+        src = wait_until(lambda: svc.stats()["sources"]["tail"]["files_released"] == 1 and svc.stats()["sources"]["tail"])
+        assert src and src["files_followed"] == 1, svc.stats()["sources"]["tail"]
         rc = svc.stop()
         assert rc == 0, f"exit code {rc}; stderr: {svc.stderr()[-600:]}"
     finally:
@@ -419,6 +421,61 @@ def slow_sink_pushes_back_on_tcp_senders_and_memory_stays_bounded():
     finally:
         stop_reading.set()
         svc.kill()
+
+
+@cases.run
+def a_sink_stalled_on_a_fifo_holds_up_only_itself():
+    """A file sink writing into a FIFO that its reader never reads: the write blocks for
+    good. Only that sink (and what feeds it) waits: /live and /stats answer, a second
+    pipeline's sink keeps writing, and a second SIGTERM still exits at once."""
+    d = tempfile.mkdtemp(prefix="sl-stall-")
+    fifo = os.path.join(d, "stalled.fifo")
+    os.mkfifo(fifo)
+    never_read = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader exists, and never reads
+    stalled_port, other_port = free_port(), free_port()
+    cfg = {"sources": [{"type": "tcp", "id": "to_fifo", "listen": f"127.0.0.1:{stalled_port}", "next": ["a"]},
+                       {"type": "tcp", "id": "to_file", "listen": f"127.0.0.1:{other_port}", "next": ["b"]}],
+           "processors": [{"type": "tagger", "id": "a", "next": ["stalled"]}, {"type": "tagger", "id": "b", "next": ["file"]}],
+           "sinks": [{"type": "file", "id": "stalled", "path": fifo, "buffer_bytes": 65536},
+                     {"type": "file", "id": "file", "path": "other.log", "flush_interval_ms": 20}]}
+    # One io thread: a blocking write on it would stop everything (it once did).
+    svc = Service(EXE, cfg, args=("--threads", "1"))
+    try:
+        svc.wait_http()
+        svc.wait_tcp(stalled_port)
+        # Far more than the pipe (64 KiB) and the sink's buffer hold.
+        s = socket.create_connection(("127.0.0.1", stalled_port))
+        s.setblocking(False)
+        chunk = b"x" * 99 + b"\n"
+        pushed = 0
+        t0 = time.time()
+        while time.time() - t0 < 2:
+            try:
+                pushed += s.send(chunk * 100)
+            except BlockingIOError:
+                time.sleep(0.01)
+        assert pushed > 4 << 20, pushed
+        assert wait_until(lambda: svc.stats()["sources"]["to_fifo"]["paused"], 10), "the stalled sink never pushed back"
+        # The server still answers, promptly, and the other pipeline still writes.
+        for path in ("/live", "/stats", "/health"):
+            t = time.time()
+            status, _, _ = http(svc.hport, path, timeout=2)
+            assert status == 200 and time.time() - t < 2, path
+        with socket.create_connection(("127.0.0.1", other_port)) as o:
+            o.sendall(b"".join(b"info %d\n" % i for i in range(1000)))
+        assert wait_until(lambda: count_lines(svc.path("other.log")) == 1000, 10)
+        # The first SIGTERM drains (the stalled sink cannot); the second exits at once.
+        svc.p.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        assert svc.p.poll() is None  # still draining into the FIFO
+        t = time.time()
+        svc.p.send_signal(signal.SIGTERM)
+        svc.p.wait(5)
+        assert svc.p.returncode == 1 and time.time() - t < 5, svc.p.returncode
+        s.close()
+    finally:
+        svc.kill()
+        os.close(never_read)
 
 
 @cases.run

@@ -808,7 +808,7 @@ BOOST_AUTO_TEST_CASE(ws_upgrade_sends_hello_then_published_frames_in_order) {
         frames.push_back(i % 5 == 4 ? std::make_shared<const std::string>(R"({"type":"health","seq":)" +
                                                                           std::to_string(i) + "}")
                                     : numbered_frame(i));
-        s.hub().publish(frames.back(), i % 5 != 4);
+        s.hub().publish(frames.back(), i % 5 != 4 ? sightline::frame_kind::stats : sightline::frame_kind::control);
     }
     for (std::size_t i = 0; i < frames.size(); ++i) {
         auto [rec, message] = c.read();
@@ -891,7 +891,7 @@ BOOST_AUTO_TEST_CASE(ws_client_that_never_reads_is_closed_after_max_behind_and_a
         while (frames.size() - received.size() >= max_lag && !reader_end && in_time())
             reader.context().run_for(1ms);
         frames.push_back(numbered_frame(frames.size(), frame_bytes));
-        s.hub().publish(frames.back(), true);
+        s.hub().publish(frames.back(), sightline::frame_kind::stats);
         reader.context().run_for(1ms);  // lets the reader read; paces publishing
     };
     std::optional<steady::duration> slow_closed_after;

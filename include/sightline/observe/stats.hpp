@@ -203,6 +203,10 @@ struct system_stats {
     /// The WebSocket side, when the HTTP server runs.
     std::optional<std::uint64_t> websocket_clients;
     std::optional<std::uint64_t> websocket_frames_dropped;
+    /// The same by frame type (stats, trace, error), and the bytes queued for every
+    /// client together now (bounded: README "WebSocket").
+    std::optional<named_counts> websocket_frames_dropped_by_type;
+    std::optional<std::uint64_t> websocket_queued_bytes;
     std::optional<std::uint64_t> websocket_slow_clients_closed;
     /// Hot reloads (README "Reload"): applied and refused, when the last one was asked
     /// for, and the problems of the last one while it stands refused (health shows them).
