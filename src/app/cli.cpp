@@ -12,35 +12,46 @@ namespace po = boost::program_options;
 namespace {
 
 po::options_description describe_options(cli_options& o) {
-    po::options_description d("Options");
+    // Grouped by task, as --help prints them.
+    po::options_description config("Configuration");
     // clang-format off
-    d.add_options()
+    config.add_options()
         ("config,c", po::value<std::string>(), "pipeline configuration (JSON); default: conf/sightline.json")
+        ("check", po::bool_switch(&o.check), "validate the configuration and exit (0 valid, 2 invalid)")
+        ("describe", po::bool_switch(&o.describe), "print the pipeline: stages, parameters, edges");
+    po::options_description io("Inputs and outputs (replace the configuration's)");
+    io.add_options()
         ("file,f", po::value<std::vector<std::string>>(&o.files)->composing(),
             "read lines from PATH (repeatable; - is standard input); replaces the config's sources")
         ("follow", po::bool_switch(&o.follow), "keep reading appended lines (tail -F)")
         ("output,o", po::value<std::string>(), "write lines to PATH (- is standard output); replaces the config's sinks")
         ("listen-tcp", po::value<std::vector<std::string>>(&o.listen_tcp)->composing(), "receive lines over TCP on HOST:PORT")
-        ("listen-udp", po::value<std::vector<std::string>>(&o.listen_udp)->composing(), "receive lines over UDP on HOST:PORT")
+        ("listen-udp", po::value<std::vector<std::string>>(&o.listen_udp)->composing(), "receive lines over UDP on HOST:PORT");
+    po::options_description observe("Observing");
+    observe.add_options()
         ("trace", po::bool_switch(&o.trace), "trace lines through the pipeline")
         ("trace-sample", po::value<double>(), "share of lines traced, in (0, 1]")
         ("dashboard", po::bool_switch(&o.dashboard), "serve the HTTP API and dashboard (keeps running after batch input ends)")
         ("no-dashboard", po::bool_switch(&o.no_dashboard), "do not serve HTTP")
         ("dashboard-port", po::value<int>(), "HTTP port (default 8000)")
         ("dashboard-bind", po::value<std::string>(), "HTTP bind address (default 127.0.0.1)")
-        ("save-metrics", po::value<std::string>(), "write the final /stats JSON to FILE at exit")
-        ("check", po::bool_switch(&o.check), "validate the configuration and exit (0 valid, 2 invalid)")
-        ("describe", po::bool_switch(&o.describe), "print the pipeline: stages, parameters, edges")
+        ("save-metrics", po::value<std::string>(), "write the final /stats JSON to FILE at exit");
+    po::options_description running("Running");
+    running.add_options()
+        ("threads", po::value<unsigned>(&o.threads), "io threads (default: hardware threads)")
+        ("log-level", po::value<std::string>(), "trace, debug, info, warn or error (default info)")
+        ("log-format", po::value<std::string>(), "json or text (default: text on a terminal, else json)");
+    po::options_description reference("Reference");
+    reference.add_options()
         ("list-processors", po::bool_switch(&o.list_processors), "print every processor type with its parameters")
         ("list-components", po::bool_switch(&o.list_components),
          "print every source, processor and sink type with its parameters")
-        ("threads", po::value<unsigned>(&o.threads), "io threads (default: hardware threads)")
-        ("log-level", po::value<std::string>(), "trace, debug, info, warn or error (default info)")
-        ("log-format", po::value<std::string>(), "json or text (default: text on a terminal, else json)")
         ("version", po::bool_switch(&o.version), "print the version")
         ("help,h", po::bool_switch(&o.help), "print this help");
     // clang-format on
-    return d;
+    po::options_description all;
+    all.add(config).add(io).add(observe).add(running).add(reference);
+    return all;
 }
 
 }  // namespace
@@ -87,12 +98,14 @@ std::string cli_help() {
     std::ostringstream s;
     s << "Usage: sightline [options]\n"
          "Runs a line pipeline: sources -> processors -> sinks, observable over HTTP.\n"
-         "With no options it runs the default configuration (TCP and UDP on 5140).\n\n"
+         "With no options it runs the default configuration (TCP and UDP on 5140).\n"
       << describe_options(o)
       << "\nExamples:\n"
          "  sightline --file in.txt --output out.txt --config pipeline.json --save-metrics m.json\n"
          "  sightline --check --config pipeline.json\n"
          "  sightline --list-components\n"
+         "Signals: SIGTERM or SIGINT drains and exits (a second one exits at once); SIGHUP reopens\n"
+         "file sinks and reloads the configuration (as POST /reload does).\n"
          "Exit codes: 0 success, 1 runtime failure, 2 bad usage or invalid configuration.\n";
     return s.str();
 }

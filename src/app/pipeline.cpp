@@ -573,6 +573,7 @@ pipeline_stats pipeline::collect() const {
     if (dead_letter_) s.sinks.push_back(dead_letter_->stats());  // last
     s.system.uptime_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count();
     s.system.traces_recorded = traces_ ? traces_->total() : 0;
+    if (cfg_.trace.enabled) s.system.trace_sample = cfg_.trace.sample;
     s.system.errors_recorded = errors_->total();
     s.system.reloads_applied = reloads_ok_;
     s.system.reloads_failed = reloads_failed_;

@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -70,7 +71,8 @@ std::uint64_t disk_free_bytes(const std::string& path) {
 
 void read_process_figures(system_stats& s) {
     s.rss_bytes = current_rss_bytes();
-    s.peak_rss_bytes = peak_rss_bytes();
+    // The kernel updates ru_maxrss lazily (statm is exact): a peak is never below now.
+    s.peak_rss_bytes = std::max(peak_rss_bytes(), s.rss_bytes);
     s.cpu_seconds = process_cpu_seconds();
     s.open_fds = open_fd_count();
     s.max_fds = max_fd_count();

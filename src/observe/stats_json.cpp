@@ -142,6 +142,7 @@ json::object system_json(const system_stats& s) {
     o["host_memory_available_bytes"] = s.host_memory_available_bytes;
     if (!s.version.empty()) o["version"] = s.version;
     o["traces_recorded"] = s.traces_recorded;
+    o["trace_sample"] = s.trace_sample ? json::value(*s.trace_sample) : json::value(nullptr);
     o["errors_recorded"] = s.errors_recorded;
     o["bottleneck_stage"] = string_or_null(s.bottleneck_stage);
     o["bottleneck_stage_1m"] = string_or_null(s.bottleneck_stage_1m);

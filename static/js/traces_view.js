@@ -17,6 +17,7 @@ export class TracesView {
     this.status = byId('traces-status');
     this.text = byId('traces-text');
     this.summary = byId('traces-count');
+    this.hint = byId('traces-hint');
     this.onSelect = onSelect;
     this.rows = new Map();  // trace key -> row element
     this.pausedByButton = false;
@@ -48,6 +49,7 @@ export class TracesView {
   }
 
   render(state) {
+    setText(this.hint, tracingHint(state.stats?.system));
     setOptions(this.stage, state.pipeline.stages.map((st) => st.id), 'any stage');
     setText(this.pauseButton, this.pausedByButton ? 'resume' : 'pause');
     this.pauseButton.setAttribute('aria-pressed', String(this.pausedByButton));
@@ -88,4 +90,16 @@ function traceRow(t) {
     h('span', { class: `outcome ${outcomeClass}`, text: t.outcome ?? '' }),
     h('span', { class: 'route', text: route, title: route }),
     h('span', { class: 'content', text: t.original_content ?? '', title: t.original_content ?? '' }));
+}
+
+/** How much is traced, and how to see more (the panel is empty while tracing is off). */
+export function tracingHint(system) {
+  if (!system) return '';
+  const sample = system.trace_sample;
+  if (sample === null || sample === undefined) {
+    return 'tracing is off: set trace.enabled in the configuration (or run with --trace) to see live paths';
+  }
+  if (sample >= 1) return 'tracing every line';
+  const percent = Math.round(sample * 10000) / 100;
+  return `tracing ${percent} % of lines: raise trace.sample (up to 1.0), or run with --trace, to see more`;
 }

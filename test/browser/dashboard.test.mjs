@@ -114,6 +114,7 @@ test('the page loads with a CSP that forbids inline scripts, and draws the pipel
   }
   await expectText('#health', 'healthy');
   assert.equal(await page.locator('.uplot').count(), 3, 'three charts');
+  await expectText('#traces-hint', 'tracing every line');  // trace.sample 1.0 here
 });
 
 test('counters reach the exact numbers sent, without a reload', async () => {

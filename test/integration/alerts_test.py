@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 
-from harness import Cases, Service, WebSocket, count_lines, free_port, http, wait_until
+from harness import Alertmanager, Cases, Service, WebSocket, count_lines, free_port, http, wait_until
 
 EXE = sys.argv[1]
 ALERTMANAGER = sys.argv[2] if len(sys.argv) > 2 else shutil.which("prometheus-alertmanager")
@@ -65,38 +65,10 @@ def faulty_pipeline(tport, alerts):
     }
 
 
-class Alertmanager:
-    """A real Alertmanager on a loopback port with a config written here."""
-
-    def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="sl-am-")
-        self.port = free_port()
-        cfg = os.path.join(self.dir, "alertmanager.yml")
-        with open(cfg, "w") as f:
-            f.write("route:\n  receiver: discard\n  group_wait: 1s\nreceivers:\n  - name: discard\n")
-        self.err = open(os.path.join(self.dir, "stderr.log"), "w")
-        self.p = subprocess.Popen([ALERTMANAGER, f"--config.file={cfg}", f"--web.listen-address=127.0.0.1:{self.port}",
-                                   f"--storage.path={self.dir}", "--cluster.listen-address="],
-                                  stdout=subprocess.DEVNULL, stderr=self.err)
-        ok = wait_until(lambda: http(self.port, "/-/ready", timeout=1)[0] == 200, 20)
-        assert ok, f"Alertmanager did not start: {open(self.err.name).read()[-800:]}"
-
-    def alerts(self, name):
-        return [a for a in get_json(self.port, "/api/v2/alerts") if a["labels"].get("alertname") == name]
-
-    def stop(self):
-        self.p.terminate()
-        try:
-            self.p.wait(10)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
 @cases.run
 def a_failing_stage_fires_an_alert_in_alertmanager_and_resolves_it():
     assert ALERTMANAGER, "prometheus-alertmanager is not installed (scripts/test.sh installs it)"
-    am = Alertmanager()
+    am = Alertmanager(ALERTMANAGER)
     tport = free_port()
     svc = Service(EXE, faulty_pipeline(tport, {
         "rules": [{"name": "HighErrorRate", "expr": "error_rate", "stage": "*", "above": 0.05, "for_ms": 300,

@@ -57,6 +57,30 @@ def version_and_help():
 
 
 @case
+def help_groups_options_by_task_and_bash_completes_every_one():
+    text = run("--help").stdout.decode()
+    groups = ["Configuration:", "Inputs and outputs (replace the configuration's):", "Observing:", "Running:",
+              "Reference:"]
+    at = [text.find(g) for g in groups]
+    assert all(i >= 0 for i in at) and at == sorted(at), at
+    assert text.find("--config") < at[1] < text.find("--listen-tcp") < at[2] < text.find("--save-metrics") < at[3]
+    # The completion shipped in conf/ offers exactly the long options --help lists.
+    listed = set(re.findall(r"^\s+(?:-\w \[ )?(--[a-z-]+)", text, re.M))
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "conf", "bash-completion", "sightline")
+
+    def complete(*words):
+        line = " ".join(words)
+        cmd = (f"source {script}; COMP_WORDS=(sightline {line}); COMP_CWORD={len(words)}; _sightline; "
+               "printf '%s\\n' \"${COMPREPLY[@]}\"")
+        return subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, timeout=10).stdout.split()
+    offered = set(complete("--"))
+    assert offered == listed, (sorted(listed - offered), sorted(offered - listed))
+    assert complete("--log-l") == ["--log-level"]
+    assert sorted(complete("--log-level", "")) == ["debug", "error", "info", "trace", "warn"]
+    assert complete("--log-format", "j") == ["json"]
+
+
+@case
 def unknown_option_is_usage_error():
     r = run("--no-such-flag")
     assert r.returncode == 2, r.returncode

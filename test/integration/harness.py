@@ -242,3 +242,34 @@ class ClickHouse:
             self.p.kill()
             self.p.wait()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Alertmanager:
+    """Debian's prometheus-alertmanager on a loopback port, with a config that routes
+    everything to a receiver that discards it (the alerts stay queryable)."""
+
+    def __init__(self, exe="prometheus-alertmanager"):
+        self.dir = tempfile.mkdtemp(prefix="sl-am-")
+        self.port = free_port()
+        cfg = os.path.join(self.dir, "alertmanager.yml")
+        with open(cfg, "w") as f:
+            f.write("route:\n  receiver: discard\n  group_wait: 1s\nreceivers:\n  - name: discard\n")
+        self.err = open(os.path.join(self.dir, "stderr.log"), "w")
+        self.p = subprocess.Popen([exe, f"--config.file={cfg}", f"--web.listen-address=127.0.0.1:{self.port}",
+                                   f"--storage.path={self.dir}", "--cluster.listen-address="],
+                                  stdout=subprocess.DEVNULL, stderr=self.err)
+        ok = wait_until(lambda: http(self.port, "/-/ready", timeout=1)[0] == 200, 20)
+        assert ok, f"Alertmanager did not start: {open(self.err.name).read()[-800:]}"
+
+    def alerts(self, name):
+        st, _, body = http(self.port, "/api/v2/alerts")
+        assert st == 200, st
+        return [a for a in json.loads(body) if a["labels"].get("alertname") == name]
+
+    def stop(self):
+        self.p.terminate()
+        try:
+            self.p.wait(10)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)

@@ -191,6 +191,8 @@ struct system_stats {
     std::uint64_t host_memory_available_bytes = 0;
     std::string version;
     std::uint64_t traces_recorded = 0;
+    /// The share of lines traced (trace.sample), or none while tracing is off.
+    std::optional<double> trace_sample;
     std::uint64_t errors_recorded = 0;
     /// Over the last window and the last minute (stats_rates).
     double lines_per_second = 0;
