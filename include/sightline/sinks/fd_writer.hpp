@@ -30,7 +30,9 @@ public:
     /// Adds every line of `b` to the buffer only (no system call: the caller flushes
     /// when full(), off its own thread if it must not block).
     void append(const line_batch& b);
-    /// Like write_each, without the writes.
+    /// Adds every line of `b`, each appended to the buffer by `append(i, buffer)` (a
+    /// sink's output format writes straight into the buffer: no copy in between); no
+    /// system call either.
     template <class Append>
     void append_each(const line_batch& b, Append&& append) {
         for (std::size_t i = 0; i < b.size(); ++i) {
@@ -42,21 +44,6 @@ public:
     }
     /// True when the buffer holds its capacity or more: time to flush.
     bool full() const { return buffer_.size() >= capacity_; }
-    /// Adds `count` lines, each appended to the buffer by `append(i, buffer)` (a sink's
-    /// output format writes straight into the buffer: no copy in between).
-    template <class Append>
-    bool write_each(const line_batch& b, Append&& append) {
-        bool ok = true;
-        for (std::size_t i = 0; i < b.size(); ++i) {
-            if (buffer_.size() >= capacity_) ok = flush() && ok;
-            append(i, buffer_);
-            buffer_.push_back('\n');
-            line_ends_.push_back(buffer_.size());
-            line_ids_.push_back(b.lines[i].line_id);
-        }
-        if (buffer_.size() >= capacity_) ok = flush() && ok;
-        return ok;
-    }
     /// Hands buffered bytes to the kernel; false on error (see last_error()).
     bool flush();
     /// Lines and bytes handed to the kernel successfully so far.
