@@ -2,8 +2,11 @@
 
 #include <exception>
 #include <iostream>
+#include <string_view>
+#include <vector>
 
 #include "sightline/app/application.hpp"
+#include "sightline/app/pipeline_test_runner.hpp"
 
 int main(int argc, char** argv) {
     // Batches are allocated on reader threads and freed on sink threads. By default glibc
@@ -13,6 +16,9 @@ int main(int argc, char** argv) {
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
     try {
+        // `sightline test FILE...`: pipeline tests (README "Testing a pipeline").
+        if (argc > 1 && std::string_view(argv[1]) == "test")
+            return sightline::run_test_command(std::vector<std::string>(argv + 2, argv + argc), std::cout, std::cerr);
         return sightline::run_application(sightline::parse_cli(argc, argv));
     } catch (const sightline::usage_error& e) {
         std::cerr << "sightline: " << e.what() << "\nTry 'sightline --help'.\n";

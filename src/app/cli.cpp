@@ -97,6 +97,7 @@ std::string cli_help() {
     cli_options o;
     std::ostringstream s;
     s << "Usage: sightline [options]\n"
+         "       sightline test [--check] FILE...   (pipeline tests: sightline test --help)\n"
          "Runs a line pipeline: sources -> processors -> sinks, observable over HTTP.\n"
          "With no options it runs the default configuration (TCP and UDP on 5140).\n"
       << describe_options(o)

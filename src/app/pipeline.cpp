@@ -155,7 +155,7 @@ pipeline::plan pipeline::build(std::shared_ptr<const pipeline_config> cfg, const
             if (auto b = running->buffers.find(c.id); i && b != running->buffers.end()) old_buffer = b->second;
         }
         if (!s) {
-            s = find_sink_type(c.type)->create(ioc_, c);
+            s = factory_.make_sink(ioc_, c);
             s->set_format(line_format::from_params(c.params, &tags_));
             s->set_observers(traces_.get(), errors_.get());
             p.new_sinks.push_back(s);
@@ -203,7 +203,7 @@ pipeline::plan pipeline::build(std::shared_ptr<const pipeline_config> cfg, const
             continue;
         }
         try {
-            auto src = find_source_type(c.type)->create(ioc_, c);  // bound and listening (or open) from here on
+            auto src = factory_.make_source(ioc_, c);  // bound and listening (or open) from here on
             src->set_running(true);
             src->set_sampler(sampler_);
             p.new_sources.push_back(src);
@@ -258,7 +258,17 @@ void pipeline::wire_new(plan& p) {
     }
 }
 
-pipeline::pipeline(net::io_context& ioc, pipeline_config cfg) : ioc_(ioc), cfg_(std::move(cfg)) {
+pipeline::pipeline(net::io_context& ioc, pipeline_config cfg, component_factory factory)
+    : ioc_(ioc), cfg_(std::move(cfg)), factory_(std::move(factory)) {
+    if (!factory_.make_source)
+        factory_.make_source = [](net::io_context& ioc, const component_config& c) { return find_source_type(c.type)->create(ioc, c); };
+    if (!factory_.make_sink)
+        factory_.make_sink = [](net::io_context& ioc, const component_config& c) { return find_sink_type(c.type)->create(ioc, c); };
+    if (!factory_.make_dead_letter)
+        factory_.make_dead_letter = [](net::io_context& ioc, const std::string& path) -> std::shared_ptr<sink> {
+            return std::make_shared<writer_sink>(ioc, std::string(dead_letter_id), "dead_letter",
+                                                 fd_writer::open_append(path, 256 * 1024), std::chrono::milliseconds(1000));
+        };
     errors_ = std::make_unique<error_log>(static_cast<std::size_t>(cfg_.errors_capacity));
     if (cfg_.trace.enabled) {
         traces_ = std::make_unique<trace_store>(static_cast<std::size_t>(cfg_.trace.capacity));
@@ -266,10 +276,7 @@ pipeline::pipeline(net::io_context& ioc, pipeline_config cfg) : ioc_(ioc), cfg_(
     }
     auto p = build(std::make_shared<const pipeline_config>(cfg_), nullptr);
     // After the sinks: a file sink with `mkdir` may create the dead letter's folder.
-    if (cfg_.dead_letter_path)
-        dead_letter_ = std::make_shared<writer_sink>(ioc, std::string(dead_letter_id), "dead_letter",
-                                                     fd_writer::open_append(*cfg_.dead_letter_path, 256 * 1024),
-                                                     std::chrono::milliseconds(1000));
+    if (cfg_.dead_letter_path) dead_letter_ = factory_.make_dead_letter(ioc, *cfg_.dead_letter_path);
     wire_new(p);
     current_ = std::move(p.next);
 }
@@ -459,7 +466,7 @@ reload_result pipeline::reload(pipeline_config next_cfg, problems found_loading)
         // The old one closes its listener on its strand: try again for a while.
         for (int attempt = 0; attempt < 100 && !src; ++attempt) {
             try {
-                src = find_source_type(c.type)->create(ioc_, c);
+                src = factory_.make_source(ioc_, c);
             } catch (const std::exception& e) {
                 if (attempt == 99) r.error = c.path + ": " + e.what() + " (the old source was stopped)";
                 std::this_thread::sleep_for(std::chrono::milliseconds(20));

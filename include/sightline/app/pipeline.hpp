@@ -53,6 +53,14 @@ struct reload_result {
     boost::json::object to_json() const;
 };
 
+/// Makes a pipeline's sources, sinks and dead letter: by default the registry's types and
+/// the dead-letter file. `sightline test` puts in-memory ones in their place.
+struct component_factory {
+    std::function<std::shared_ptr<source>(net::io_context&, const component_config&)> make_source;
+    std::function<std::shared_ptr<sink>(net::io_context&, const component_config&)> make_sink;
+    std::function<std::shared_ptr<sink>(net::io_context&, const std::string& path)> make_dead_letter;
+};
+
 /// The running pipeline: sources, stages and sinks wired as the graph says, all on one
 /// io_context. Construction opens every file (inputs and outputs), so a path that
 /// cannot be opened fails here with std::runtime_error naming it. A reload replaces the
@@ -60,7 +68,7 @@ struct reload_result {
 class pipeline {
 public:
     /// Throws config_error when the configuration is invalid.
-    pipeline(net::io_context& ioc, pipeline_config cfg);
+    pipeline(net::io_context& ioc, pipeline_config cfg, component_factory factory = {});
     ~pipeline();
 
     /// Starts sinks, then stages, then sources. `on_drained` runs once every sink has
@@ -144,6 +152,7 @@ private:
 
     net::io_context& ioc_;
     pipeline_config cfg_;
+    component_factory factory_;
     tag_table tags_;
     // Declared before the nodes that publish into them, so they outlive them.
     std::unique_ptr<trace_store> traces_;
