@@ -184,9 +184,11 @@ std::vector<std::string> mismatches(const line_expectation& e, const line_outcom
             if (const auto* got = d->fields.if_contains(k))
                 bad.push_back("field " + k + " at " + id + ": expected absent, got " + json::serialize(*got));
     }
-    for (const auto& [id, text] : e.outputs)
+    for (const auto& expected : e.outputs) {
+        const auto& id = expected.first;
         if (std::none_of(o.at_sinks.begin(), o.at_sinks.end(), [&](const auto& s) { return s.first == id; }))
-            bad.push_back("output at " + id + ": expected " + quoted(text) + ", the line did not reach " + id);
+            bad.push_back("output at " + id + ": expected " + quoted(expected.second) + ", the line did not reach " + id);
+    }
     auto check_ends = [&](const std::optional<std::string>& want, const std::vector<std::string>& got, std::string_view what,
                           std::string_view kind) {
         if (want) {
