@@ -11,6 +11,7 @@ source_descriptor tcp_source_descriptor();
 source_descriptor udp_source_descriptor();
 source_descriptor file_source_descriptor();
 source_descriptor nats_source_descriptor();
+source_descriptor dead_letter_source_descriptor();
 sink_descriptor file_sink_descriptor();
 sink_descriptor stdout_sink_descriptor();
 sink_descriptor null_sink_descriptor();
@@ -20,7 +21,8 @@ sink_descriptor nats_sink_descriptor();
 
 const std::vector<source_descriptor>& source_types() {
     static const std::vector<source_descriptor> types = {tcp_source_descriptor(), udp_source_descriptor(),
-                                                         file_source_descriptor(), nats_source_descriptor()};
+                                                         file_source_descriptor(), nats_source_descriptor(),
+                                                         dead_letter_source_descriptor()};
     return types;
 }
 

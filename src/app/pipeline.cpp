@@ -51,6 +51,18 @@ problems validate(const pipeline_config& cfg) {
             found.add("http.listen", e.what());
         }
     }
+    // A replay of this pipeline's own dead letter would replay again what fails again.
+    if (cfg.dead_letter_path)
+        for (std::size_t i = 0; i < cfg.sources.size(); ++i) {
+            const auto& c = cfg.sources[i];
+            if (c.type != "dead_letter" || !c.valid) continue;
+            std::error_code ec;
+            auto replayed = std::filesystem::weakly_canonical(std::string(c.params.at("path").as_string()), ec);
+            auto own = std::filesystem::weakly_canonical(*cfg.dead_letter_path, ec);
+            if (!ec && replayed == own)
+                found.add(c.path + ".path", "is this pipeline's own dead letter: lines failing again would be replayed "
+                                             "again; move the file aside and replay that");
+        }
     auto g = build_graph(cfg, found);
     tag_table tags;
     make_processors(g, tags, found);
