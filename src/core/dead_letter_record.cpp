@@ -57,7 +57,9 @@ std::optional<dead_letter_entry> parse_dead_letter_record(std::string_view text,
         auto in = b64->as_string();
         std::string bytes(beast::detail::base64::decoded_size(in.size()), '\0');
         auto [written, read] = beast::detail::base64::decode(bytes.data(), in.data(), in.size());
-        if (read != in.size()) {
+        // Decoding stops at the padding: only up to two '=' may follow.
+        auto rest = std::string_view(in).substr(read);
+        if (rest.size() > 2 || rest.find_first_not_of('=') != std::string_view::npos) {
             error = "line_base64 is not base64";
             return std::nullopt;
         }

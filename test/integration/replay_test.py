@@ -20,7 +20,7 @@ cases = Cases()
 
 # 6 lines, 3 of them not JSON (one not even UTF-8): the strict pipeline dead-letters those.
 INPUT = [b'{"user":"ann","n":1}', b"plain text one", b'{"user":"bob","n":2}', b"caf\xc3\xa9 not json",
-         b"bytes \xff\xfe not utf-8", b'{"user":"cy","n":3}']
+         b"bytes \xff\xfe not utf-8!", b'{"user":"cy","n":3}']
 FAILING = [INPUT[1], INPUT[3], INPUT[4]]
 
 
