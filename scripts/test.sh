@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 # promtool (package prometheus) checks /metrics and conf/prometheus/, a real Alertmanager
 # receives alerts in the alerts test, and the dashboard test drives Debian's chromium;
 # clang and its compiler-rt (libFuzzer, sanitizer runtimes) build the fuzz targets;
-# nats-server (JetStream) and clickhouse-server receive from the network sinks. The run
+# nats-server (JetStream) and clickhouse-server receive from the network sinks; lintian,
+# dpkg-dev, file and systemd (systemd-analyze) build and check the Debian package. The run
 # command needs none of them.
-scripts/setup.sh prometheus prometheus-alertmanager chromium clang-14 libclang-rt-14-dev nats-server clickhouse-server
+scripts/setup.sh prometheus prometheus-alertmanager chromium clang-14 libclang-rt-14-dev nats-server clickhouse-server lintian dpkg-dev file systemd
 scripts/npm_deps.sh
 # rsyslog and syslog-ng send and forward in the syslog senders test (build/peers/syslog-ng).
 scripts/peers.sh

@@ -42,13 +42,13 @@ std::optional<std::string> find_default_config() {
     std::vector<fs::path> candidates;
     std::error_code ec;
     auto exe = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec) {
-        candidates.push_back(exe.parent_path().parent_path() / "etc/sightline/sightline.json");
-        candidates.push_back(exe.parent_path().parent_path() / "share/sightline/conf/sightline.json");
-    }
+    // The administrator's copy (/etc/sightline, a conffile of the package) before the
+    // pristine one under share/.
+    if (!ec) candidates.push_back(exe.parent_path().parent_path() / "etc/sightline/sightline.json");
 #ifdef SIGHTLINE_SYSCONFDIR
     candidates.push_back(fs::path(SIGHTLINE_SYSCONFDIR) / "sightline/sightline.json");
 #endif
+    if (!ec) candidates.push_back(exe.parent_path().parent_path() / "share/sightline/conf/sightline.json");
     candidates.push_back("conf/sightline.json");
 #ifdef SIGHTLINE_SOURCE_DIR
     candidates.push_back(fs::path(SIGHTLINE_SOURCE_DIR) / "conf/sightline.json");
