@@ -137,7 +137,7 @@ BOOST_AUTO_TEST_CASE(components_with_problems_are_kept_and_marked_invalid) {
 
 BOOST_AUTO_TEST_CASE(unknown_source_and_sink_types_list_their_known_types) {
     BOOST_TEST(problems_of(R"({"sources": [{"type": "kafka"}], "sinks": [{"type": "s3"}]})") ==
-                   (strings{"sources[0].type: unknown source type \"kafka\" (known: tcp, udp, file, nats)",
+                   (strings{"sources[0].type: unknown source type \"kafka\" (known: tcp, udp, file, nats, dead_letter)",
                             "sinks[0].type: unknown sink type \"s3\" (known: file, stdout, null, tcp, http, nats)"}),
                boost::test_tools::per_element());
 }
