@@ -329,6 +329,11 @@ int run_test_command(const std::vector<std::string>& args, std::ostream& out, st
         }
         problems in_config;
         auto cfg = load_config_file(t.config_path, in_config);
+        // A configuration of processors only (run with --file and --output) gets what the
+        // command line would give it: one source `input`, one sink `output`.
+        if (in_config.empty() && cfg.sources.empty())
+            cfg.sources.push_back(make_component("source", "file", "input", {{"path", "-"}}));
+        if (in_config.empty() && cfg.sinks.empty()) cfg.sinks.push_back(make_component("sink", "stdout", "output", {}));
         if (in_config.empty()) in_config = validate(cfg);
         if (!in_config.empty()) {
             print_problems(t.config_path, in_config, err);

@@ -285,10 +285,11 @@ http_response handle_request(const http_request& req, const api_context& ctx) {
                                           v);
             if (query->count("field") != query->count("value"))
                 return error_response(http::status::bad_request, "field and value go together", v);
-            static const std::vector<std::string> statuses = {"received", "emit", "drop", "route", "error", "retry", "sink"};
+            static const std::vector<std::string> statuses = {"received", "emit", "drop", "route", "error", "retry",
+                                                              "hop", "replayed", "sink"};
             if (!arg("status").empty() && std::find(statuses.begin(), statuses.end(), arg("status")) == statuses.end())
                 return error_response(http::status::bad_request,
-                                      "status must be one of received, emit, drop, route, error, retry, sink", v);
+                                      "status must be one of received, emit, drop, route, error, retry, hop, replayed, sink", v);
             if (ctx.traces)
                 for (const auto& t :
                      ctx.traces->query({arg("stage"), arg("status"), arg("outcome"), arg("q"), arg("field"), arg("value")}, limit))

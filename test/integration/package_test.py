@@ -109,7 +109,7 @@ def installed_binary_runs_the_installed_configuration():
         "/lib/systemd/system/sightline.service").read()
     # The shipped examples' tests pass with the installed binary.
     tests = sorted(glob.glob("/usr/share/sightline/conf/examples/tests/*.test.json"))
-    assert len(tests) == 5 and sh("/usr/bin/sightline", "test", *tests).stdout.splitlines()[-1].startswith("9 cases in 5 files: 9 passed")
+    assert len(tests) == 6 and sh("/usr/bin/sightline", "test", *tests).stdout.splitlines()[-1].startswith("10 cases in 6 files: 10 passed")
     # Run it as the unit would (the default configuration's ports: 5140 and 8000).
     assert free(5140, socket.SOCK_STREAM) and free(5140, socket.SOCK_DGRAM) and free(8000, socket.SOCK_STREAM), \
         "ports 5140 and 8000 must be free for the installed configuration"

@@ -29,13 +29,13 @@ def run(*args):
 @cases.run
 def shipped_example_tests_pass():
     files = sorted(glob.glob("conf/examples/tests/*.test.json", root_dir=ROOT))
-    assert len(files) == 5, files
+    assert len(files) == 6, files
     rc, out, err = run(*files)
     assert rc == 0, (rc, out, err)
     lines = out.splitlines()
-    assert lines[-1] == "9 cases in 5 files: 9 passed, 0 failed (23 lines checked, 0 failed)", lines[-1]
+    assert lines[-1] == "10 cases in 6 files: 10 passed, 0 failed (26 lines checked, 0 failed)", lines[-1]
     case_lines = [l for l in lines if l.startswith("  ")]
-    assert len(case_lines) == 9 and all(l.startswith("  ok   ") for l in case_lines), out
+    assert len(case_lines) == 10 and all(l.startswith("  ok   ") for l in case_lines), out
     assert "  ok   syslog lines are parsed and routed on severity (3 lines checked)" in lines, out
     assert err == "", err
 

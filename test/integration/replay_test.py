@@ -147,6 +147,8 @@ def the_trace_says_replayed_and_from_which_record():
                 assert t["path"][1]["detail"] == (f"record {k + 1} of {dead}: failed at json "
                                                   f"(parse: invalid_json: syntax error) at {r['timestamp']}"), t["path"][1]
             assert sorted(t["outcome"] for t in ts) == ["ids", "raw"], ts
+        st, _, body = http(svc.hport, "/trace?status=replayed&limit=100")
+        assert st == 200 and len(json.loads(body)) == 6, (st, body[:300])
     finally:
         svc.p.terminate()
         svc.p.wait(timeout=30)
