@@ -5,7 +5,7 @@
 # when both are there. Prints nothing when nothing was missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh rsyslog libivykis0 libnet1 libjson-c5 libglib2.0-0 libwrap0 libpcre3
+scripts/setup.sh rsyslog rsyslog-openssl libivykis0 libnet1 libjson-c5 libglib2.0-0 libwrap0 libpcre3
 
 sng=build/peers/syslog-ng
 if [ ! -x "$sng/usr/sbin/syslog-ng" ]; then

@@ -8,7 +8,7 @@ packages=(
   g++ cmake ninja-build pkg-config python3 procps
   libboost1.81-dev libboost-json1.81-dev libboost-log1.81-dev
   libboost-program-options1.81-dev libboost-test1.81-dev
-  zlib1g-dev libnats-dev
+  zlib1g-dev libnats-dev libssl-dev
   "$@"
 )
 # npm installs the dashboard's browser libraries (package.json); Debian's Node.js does

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 # nats-server (JetStream) and clickhouse-server receive from the network sinks; lintian,
 # dpkg-dev, file and systemd (systemd-analyze) build and check the Debian package. The run
 # command needs none of them.
-scripts/setup.sh prometheus prometheus-alertmanager chromium clang-14 libclang-rt-14-dev nats-server clickhouse-server lintian dpkg-dev file systemd
+scripts/setup.sh prometheus prometheus-alertmanager chromium clang-14 libclang-rt-14-dev nats-server clickhouse-server lintian dpkg-dev file systemd openssl
 scripts/npm_deps.sh
 # rsyslog and syslog-ng send and forward in the syslog senders test (build/peers/syslog-ng).
 scripts/peers.sh

@@ -308,8 +308,10 @@ int run_pipeline(const cli_options& o, pipeline_config cfg, const std::string& c
         signals.async_wait([&](const error_code& ec, int sig) {
             if (ec) return;
             if (sig == SIGHUP) {
-                // Log rotation first (files reopened), then the configuration read again.
+                // Log rotation first (files reopened), then certificates and the
+                // configuration read again, off the io threads.
                 p->reopen_sinks();
+                net::post(reload_thread, [raw = p.get()] { raw->reload_tls(); });
                 net::co_spawn(reload_thread, reload_on_thread(reload), net::detached);
             } else if (++stop_signals == 1) {
                 log::write(log::level::info, "app", "shutdown_requested", {{"signal", sig}});

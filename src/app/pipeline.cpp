@@ -341,6 +341,16 @@ void pipeline::reopen_sinks() {
     if (dead_letter_) dead_letter_->reopen();
 }
 
+void pipeline::reload_tls() {
+    std::vector<std::shared_ptr<source>> sources;
+    {
+        std::lock_guard lock(mutex_);
+        sources = current_.sources;
+    }
+    for (auto& s : sources)
+        if (s) s->reload_tls();
+}
+
 bool pipeline::all_sources_finite() const {
     std::lock_guard lock(mutex_);
     return std::all_of(current_.sources.begin(), current_.sources.end(), [](const auto& s) { return !s || s->finite(); });

@@ -165,7 +165,8 @@ net::awaitable<void> dead_letter_source::run() {
                    {{"source", id()}, {"path", cfg_.path}, {"bytes", buffer.size()}, {"note", "left in the file: no newline yet"}});
     progress_->finish([cfg = cfg_, id = id(), invalid = records_invalid_.load(), partial_tail, progress = progress_](
                           const replay_progress::position& done) { complete(cfg, id, invalid, partial_tail, progress, done); });
-    co_await end_stream(line_batch{});
+    line_batch none;  // named: g++ 12 destroys a temporary of a co_await expression twice
+    co_await end_stream(std::move(none));
 }
 
 void dead_letter_source::complete(const dead_letter_replay_config& cfg, const std::string& id, std::uint64_t invalid,

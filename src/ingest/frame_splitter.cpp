@@ -66,8 +66,18 @@ void frame_splitter::add_body(std::string_view part) {
     message_.append(part);
 }
 
+namespace {
+/// A frame's message without the newline many senders end it with (rsyslog's
+/// RSYSLOG_SyslogProtocol23Format does): a line never holds its own line break.
+std::string_view without_line_end(std::string_view m) {
+    if (!m.empty() && m.back() == '\n') m.remove_suffix(1);
+    if (!m.empty() && m.back() == '\r') m.remove_suffix(1);
+    return m;
+}
+}  // namespace
+
 void frame_splitter::finish_message(line_batch& out) {
-    out.append(message_);
+    out.append(without_line_end(message_));
     message_.clear();
     cut_ = false;
 }
@@ -107,7 +117,7 @@ void frame_splitter::feed_octet_counted(std::string_view data, line_batch& out) 
             auto take = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, data.size() - i));
             // The common case, a whole frame in this read: straight into the batch.
             if (message_.empty() && !cut_ && take == remaining_ && take <= max_line_bytes_) {
-                out.append(data.substr(i, take));
+                out.append(without_line_end(data.substr(i, take)));
             } else {
                 add_body(data.substr(i, take));
                 if (take == remaining_) finish_message(out);

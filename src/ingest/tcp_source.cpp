@@ -17,8 +17,45 @@ using namespace net::experimental::awaitable_operators;
 
 tcp_source::tcp_source(net::io_context& ioc, std::string id, tcp_source_config cfg)
     : source(std::move(id), "tcp"), ioc_(ioc), strand_(net::make_strand(ioc)), cfg_(cfg), acceptor_(strand_) {
+    // Credentials first: a certificate that cannot be used fails start-up before the port is taken.
+    if (cfg_.tls) {
+        try {
+            tls_ = make_server_tls_context(*cfg_.tls);
+        } catch (const std::exception& e) {
+            throw std::runtime_error("source " + this->id() + ": " + e.what());
+        }
+    }
     open_listener(acceptor_, cfg_.listen, "source " + this->id() + ": cannot listen on tcp");
     local_ = acceptor_.local_endpoint();
+}
+
+void tcp_source::add_stats(source_stats& s) const {
+    s.bad_frames = metrics.bad_frames.get();
+    if (!cfg_.tls) return;
+    s.figures = {{"tls_handshakes", tls_handshakes_.load()},
+                 {"tls_handshake_failures_not_tls", tls_failed_not_tls_.load()},
+                 {"tls_handshake_failures_certificate", tls_failed_certificate_.load()},
+                 {"tls_handshake_failures_timeout", tls_failed_timeout_.load()},
+                 {"tls_handshake_failures_other", tls_failed_other_.load()},
+                 {"tls_reloads", tls_reloads_.load()},
+                 {"tls_reload_failures", tls_reload_failures_.load()}};
+}
+
+void tcp_source::reload_tls() {
+    if (!cfg_.tls) return;
+    try {
+        auto fresh = make_server_tls_context(*cfg_.tls);
+        {
+            std::lock_guard lock(mutex_);
+            tls_ = std::move(fresh);
+        }
+        ++tls_reloads_;
+        log::write(log::level::info, "ingest.tcp", "tls_reloaded", {{"source", id()}, {"cert_file", cfg_.tls->cert_file}});
+    } catch (const std::exception& e) {
+        ++tls_reload_failures_;
+        log::write(log::level::error, "ingest.tcp", "tls_reload_failed",
+                   {{"source", id()}, {"error", e.what()}, {"note", "the previous certificate stays in use"}});
+    }
 }
 
 void tcp_source::start(std::function<void()> on_done) {
@@ -111,45 +148,106 @@ std::string& thread_read_buffer(std::size_t bytes) {
 }
 }  // namespace
 
-net::awaitable<void> tcp_source::serve(std::shared_ptr<tcp::socket> socket) {
-    frame_splitter splitter(cfg_.framing, cfg_.max_line_bytes);
+net::awaitable<void> tcp_source::take(frame_splitter& splitter, std::string_view bytes) {
+    line_batch batch;
+    auto truncated_before = splitter.truncated();
+    auto bad_before = splitter.bad_frames();
+    splitter.feed(bytes, batch);  // copies the bytes: the caller's buffer is free from here
+    metrics.bytes.add(bytes.size());
+    metrics.truncated.add(splitter.truncated() - truncated_before);
+    metrics.bad_frames.add(splitter.bad_frames() - bad_before);
+    if (!batch.empty()) {
+        metrics.lines.add(batch.size());
+        co_await deliver(std::move(batch));
+    }
+}
+
+net::awaitable<void> tcp_source::read_plain(tcp::socket& socket, frame_splitter& splitter) {
     std::unique_ptr<net::steady_timer> idle;
-    if (cfg_.idle_timeout.count() > 0) idle = std::make_unique<net::steady_timer>(socket->get_executor());
+    if (cfg_.idle_timeout.count() > 0) idle = std::make_unique<net::steady_timer>(socket.get_executor());
     error_code ec;
-    socket->non_blocking(true, ec);
+    socket.non_blocking(true, ec);
     while (!ec) {
         if (idle) {
             idle->expires_after(cfg_.idle_timeout);
-            auto result = co_await (socket->async_wait(tcp::socket::wait_read, use_aw_ec) || idle->async_wait(use_aw_ec));
+            auto result = co_await (socket.async_wait(tcp::socket::wait_read, use_aw_ec) || idle->async_wait(use_aw_ec));
             if (result.index() == 1) break;  // idle for too long
             std::tie(ec) = std::get<0>(result);
         } else {
-            std::tie(ec) = co_await socket->async_wait(tcp::socket::wait_read, use_aw_ec);
+            std::tie(ec) = co_await socket.async_wait(tcp::socket::wait_read, use_aw_ec);
         }
         if (ec) break;
         // Read and split with no suspension in between: the buffer is this thread's.
         std::string& buffer = thread_read_buffer(cfg_.read_buffer_bytes);
-        std::size_t n = socket->read_some(net::buffer(buffer.data(), cfg_.read_buffer_bytes), ec);
+        std::size_t n = socket.read_some(net::buffer(buffer.data(), cfg_.read_buffer_bytes), ec);
         if (ec == net::error::would_block || ec == net::error::try_again) {
             ec = {};
             continue;  // a spurious wake-up
         }
-        if (n > 0) {
-            line_batch batch;
-            auto truncated_before = splitter.truncated();
-            auto bad_before = splitter.bad_frames();
-            splitter.feed(std::string_view(buffer.data(), n), batch);
-            metrics.bytes.add(n);
-            metrics.truncated.add(splitter.truncated() - truncated_before);
-            metrics.bad_frames.add(splitter.bad_frames() - bad_before);
-            if (!batch.empty()) {
-                metrics.lines.add(batch.size());
-                co_await deliver(std::move(batch));
-            }
-        }
+        if (n > 0) co_await take(splitter, std::string_view(buffer.data(), n));
     }
     if (ec && !is_benign(ec))
         log::write(log::level::debug, "ingest.tcp", "read_failed", {{"source", id()}, {"error", ec.message()}});
+}
+
+void tcp_source::handshake_failed(const tcp::socket& socket, std::string_view reason, const std::string& detail) {
+    (reason == "not_tls"       ? tls_failed_not_tls_
+     : reason == "certificate" ? tls_failed_certificate_
+     : reason == "timeout"     ? tls_failed_timeout_
+                               : tls_failed_other_)++;
+    error_code ec;
+    auto peer = socket.remote_endpoint(ec);
+    log::write_limited(handshake_log_, log::level::warn, "ingest.tcp", "tls_handshake_failed",
+                       {{"source", id()}, {"peer", ec ? std::string("?") : to_string(peer)}, {"reason", reason},
+                        {"error", detail}});
+}
+
+net::awaitable<void> tcp_source::read_tls(tcp::socket& socket, std::shared_ptr<ssl::context> ctx, frame_splitter& splitter) {
+    ssl::stream<tcp::socket&> stream(socket, *ctx);
+    net::steady_timer timer(socket.get_executor());
+    timer.expires_after(cfg_.tls->handshake_timeout);
+    // A client that connects and says nothing (or speaks slowly) must not hold the
+    // connection: the handshake has a deadline.
+    auto shaken = co_await (stream.async_handshake(ssl::stream_base::server, use_aw_ec) || timer.async_wait(use_aw_ec));
+    if (shaken.index() == 1) {
+        handshake_failed(socket, "timeout", "no handshake within " + std::to_string(cfg_.tls->handshake_timeout.count()) + " ms");
+        co_return;
+    }
+    if (auto [ec] = std::get<0>(shaken); ec) {
+        handshake_failed(socket, tls_failure_reason(ec), ec.message());
+        co_return;
+    }
+    ++tls_handshakes_;
+    std::string buffer(16 * 1024 + 512, '\0');  // one TLS record at a time
+    error_code ec;
+    while (!ec) {
+        std::size_t n = 0;
+        if (cfg_.idle_timeout.count() > 0) {
+            timer.expires_after(cfg_.idle_timeout);
+            auto result = co_await (stream.async_read_some(net::buffer(buffer), use_aw_ec) || timer.async_wait(use_aw_ec));
+            if (result.index() == 1) break;
+            std::tie(ec, n) = std::get<0>(result);
+        } else {
+            std::tie(ec, n) = co_await stream.async_read_some(net::buffer(buffer), use_aw_ec);
+        }
+        if (n > 0) co_await take(splitter, std::string_view(buffer.data(), n));
+    }
+    // A peer that closes without close_notify ends the stream all the same (its lines are kept).
+    if (ec && !is_benign(ec) && ec != net::ssl::error::stream_truncated)
+        log::write(log::level::debug, "ingest.tcp", "read_failed", {{"source", id()}, {"error", ec.message()}});
+}
+
+net::awaitable<void> tcp_source::serve(std::shared_ptr<tcp::socket> socket) {
+    frame_splitter splitter(cfg_.framing, cfg_.max_line_bytes);
+    std::shared_ptr<ssl::context> tls;
+    {
+        std::lock_guard lock(mutex_);
+        tls = tls_;
+    }
+    if (tls)
+        co_await read_tls(*socket, std::move(tls), splitter);
+    else
+        co_await read_plain(*socket, splitter);
     // A peer that leaves mid-line still had that line accepted.
     line_batch last;
     auto truncated_before = splitter.truncated();
@@ -197,8 +295,12 @@ source_descriptor tcp_source_descriptor() {
                   .doc = "Close a connection silent this long (0: never).", .min = 0, .max = max_duration_ms},
                  {.name = "shutdown_timeout_ms", .type = param_type::integer, .default_value = 5000,
                   .doc = "At shutdown, how long open connections may keep sending before they are closed.", .min = 0,
-                  .max = max_duration_ms}}};
-    d.check = check_listen;
+                  .max = max_duration_ms},
+                 tls_param()}};
+    d.check = [](const boost::json::object& params, const std::string& path, problems& found) {
+        check_listen(params, path, found);
+        check_tls(params, path, found);
+    };
     d.create = [](net::io_context& ioc, const component_config& c) -> std::shared_ptr<source> {
         auto n = [&](const char* name) { return c.params.at(name).to_number<std::int64_t>(); };
         tcp_source_config t;
@@ -208,6 +310,7 @@ source_descriptor tcp_source_descriptor() {
         t.idle_timeout = std::chrono::milliseconds(n("idle_timeout_ms"));
         t.shutdown_timeout = std::chrono::milliseconds(n("shutdown_timeout_ms"));
         parse_framing(std::string(c.params.at("framing").as_string()), t.framing);
+        t.tls = tls_from_params(c.params);
         return std::make_shared<tcp_source>(ioc, c.id, t);
     };
     return d;

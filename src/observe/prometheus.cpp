@@ -174,7 +174,7 @@ std::string to_prometheus(const pipeline_stats& stats) {
     for (const auto& s : stats.sources)
         for (const auto& [name, n] : s.figures) figures[name].push_back({{{"source", s.id}, {"type", s.type}}, number(n)});
     for (auto& [name, series] : figures) {
-        bool gauge = name == "connected" || name == "files_followed";
+        bool gauge = name == "connected" || name == "files_followed" || name == "offset_committed";
         auto& f = fam("sightline_source_" + name + (gauge ? "" : "_total"), gauge ? "gauge" : "counter",
                       gauge ? "A source's " + name + " now (type-specific)." : "A source's " + name + " (type-specific).");
         for (auto& [l, v] : series) f.add(l, v);

@@ -79,6 +79,9 @@ public:
     void stop_sources();
     /// Reopens file sinks (SIGHUP).
     void reopen_sinks();
+    /// Reads the TLS certificates and keys of every source again (SIGHUP; blocks on the
+    /// files: call it off the io threads).
+    void reload_tls();
     /// True once start() ran (for /ready).
     bool running() const { return running_.load(); }
     /// True when every source ends by itself (batch mode is possible).

@@ -42,6 +42,8 @@ public:
     virtual bool listens() const { return false; }
     /// This source's statistics now.
     source_stats stats() const;
+    /// Reads its TLS certificate and key again (SIGHUP); most sources have none.
+    virtual void reload_tls() {}
 
     source_metrics metrics;
 

@@ -4,8 +4,11 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 
+#include "sightline/core/log.hpp"
 #include "sightline/core/net.hpp"
+#include "sightline/core/tls_settings.hpp"
 #include "sightline/ingest/frame_splitter.hpp"
 #include "sightline/ingest/source.hpp"
 
@@ -20,12 +23,17 @@ struct tcp_source_config {
     std::chrono::milliseconds shutdown_timeout{5000};  // after stop(), how long open peers may keep sending
     std::size_t read_buffer_bytes = 256 * 1024;
     sightline::framing framing = sightline::framing::newline;
+    /// Serve TLS (syslog over TLS, RFC 5425): every connection must handshake first.
+    std::optional<tls_settings> tls;
 };
 
 /// Lines from TCP clients, newline-framed or octet-counted (RFC 6587). Each connection
 /// is a coroutine on its own strand with its own frame splitter; a batch is made from each read. While the
 /// pipeline's first hand-off is full the connection does not read, so TCP flow control
-/// pushes back on the sender and no accepted line is ever dropped.
+/// pushes back on the sender and no accepted line is ever dropped. With `tls`, each
+/// connection handshakes within the handshake timeout first; a plaintext client, a
+/// refused certificate and a handshake that times out are counted by reason and logged,
+/// and the connection is closed.
 class tcp_source : public source, public std::enable_shared_from_this<tcp_source> {
 public:
     /// Binds and listens now, so a port in use fails at start-up (std::runtime_error
@@ -40,13 +48,24 @@ public:
     bool listens() const override { return true; }
     /// The bound address (the real port when the config asked for port 0).
     tcp::endpoint local_endpoint() const { return local_; }
+    /// Reads the certificate, key and CA files again (SIGHUP): new connections use
+    /// them, open ones keep theirs. Files that cannot be used leave the old ones in place.
+    void reload_tls() override;
 
 private:
-    void add_stats(source_stats& s) const override { s.bad_frames = metrics.bad_frames.get(); }
+    void add_stats(source_stats& s) const override;
     net::awaitable<void> accept_loop();
     /// Starts serving an accepted connection, or refuses it beyond max_connections.
     void admit(std::shared_ptr<tcp::socket> socket);
     net::awaitable<void> serve(std::shared_ptr<tcp::socket> socket);
+    /// Reads a plaintext connection until it ends.
+    net::awaitable<void> read_plain(tcp::socket& socket, frame_splitter& splitter);
+    /// Handshakes, then reads a TLS connection until it ends.
+    net::awaitable<void> read_tls(tcp::socket& socket, std::shared_ptr<ssl::context> ctx, frame_splitter& splitter);
+    /// Cuts `bytes` into lines and delivers them.
+    net::awaitable<void> take(frame_splitter& splitter, std::string_view bytes);
+    /// Counts and logs a failed handshake.
+    void handshake_failed(const tcp::socket& socket, std::string_view reason, const std::string& detail);
     net::awaitable<void> shutdown_deadline();
     /// Called whenever the accept loop or a connection ends; sends end-of-stream once
     /// the listener is closed and the last connection is gone.
@@ -64,6 +83,13 @@ private:
     bool accepting_ = true;
     bool finished_ = false;
     std::atomic<bool> stopping_{false};
+
+    std::shared_ptr<ssl::context> tls_;  // current credentials (guarded by mutex_); null: plain TCP
+    std::atomic<std::uint64_t> tls_handshakes_{0};
+    std::atomic<std::uint64_t> tls_failed_not_tls_{0}, tls_failed_certificate_{0}, tls_failed_timeout_{0},
+        tls_failed_other_{0};
+    std::atomic<std::uint64_t> tls_reloads_{0}, tls_reload_failures_{0};
+    log::rate_limiter handshake_log_{std::chrono::seconds(10), 10};
 };
 
 }  // namespace sightline
