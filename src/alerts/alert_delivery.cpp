@@ -17,10 +17,11 @@ alert_delivery::alert_delivery(net::io_context& ioc, const alerts_config& cfg, s
       resend_interval_(cfg.resend_interval_ms),
       generator_url_(std::move(generator_url)),
       resend_timer_(strand_) {
-    auto add = [&](std::string kind, const http_url& url) {
+    auto add = [&](std::string kind, const http_url& url, const std::optional<tls_client_settings>& tls) {
         auto r = std::make_unique<receiver>();
         r->kind = std::move(kind);
         r->url = url;
+        if (url.https) r->tls = make_tls_client(tls.value_or(tls_client_settings{}), "alerts " + r->kind + " " + url.text);
         r->wake = std::make_unique<net::steady_timer>(strand_);
         r->backoff = std::make_unique<net::steady_timer>(strand_);
         receivers_.push_back(std::move(r));
@@ -28,12 +29,12 @@ alert_delivery::alert_delivery(net::io_context& ioc, const alerts_config& cfg, s
     };
     if (cfg.alertmanager) {
         // The configured URL is Alertmanager's base; alerts go to its v2 API under it.
-        auto url = *cfg.alertmanager;
+        auto url = cfg.alertmanager->url;
         if (url.target.ends_with('/')) url.target.pop_back();
         url.target += "/api/v2/alerts";
-        alertmanager_ = add("alertmanager", url);
+        alertmanager_ = add("alertmanager", url, cfg.alertmanager->tls);
     }
-    for (const auto& w : cfg.webhooks) add("webhook", w);
+    for (const auto& w : cfg.webhooks) add("webhook", w.url, w.tls);
 }
 
 alert_delivery::~alert_delivery() = default;
@@ -99,7 +100,7 @@ net::awaitable<void> alert_delivery::work(receiver& r) {
         r.queue.pop_front();
         r.queued = r.queue.size();
         for (std::int64_t attempt = 1; !stopped_; ++attempt) {
-            auto res = co_await http_post(r.url, body, std::chrono::milliseconds(cfg_.timeout_ms));
+            auto res = co_await http_post(r.url, body, std::chrono::milliseconds(cfg_.timeout_ms), r.tls);
             if (stopped_) co_return;
             if (res.ok) {
                 ++r.sent;

@@ -43,13 +43,15 @@ const std::vector<param_spec>& alertmanager_params() {
     static const std::vector<param_spec> p = {
         {.name = "url", .type = param_type::string, .doc = "Alertmanager base URL, e.g. http://127.0.0.1:9093.", .required = true},
         {.name = "resend_interval_ms", .type = param_type::integer, .default_value = 60000,
-         .doc = "Firing alerts are sent again this often.", .min = 1000, .max = max_duration_ms}};
+         .doc = "Firing alerts are sent again this often.", .min = 1000, .max = max_duration_ms},
+        tls_client_param("with an https:// url")};
     return p;
 }
 
 const std::vector<param_spec>& webhook_params() {
     static const std::vector<param_spec> p = {
-        {.name = "url", .type = param_type::string, .doc = "URL receiving a JSON POST per tick with transitions.", .required = true}};
+        {.name = "url", .type = param_type::string, .doc = "URL receiving a JSON POST per tick with transitions.", .required = true},
+        tls_client_param("with an https:// url")};
     return p;
 }
 
@@ -167,11 +169,20 @@ std::optional<alert_rule> parse_rule(const json::object& given, const std::strin
     return r;
 }
 
-std::optional<http_url> parse_url_at(const json::object& o, const std::string& path, problems& found) {
+/// A receiver's url and tls (which only an https:// url takes).
+std::optional<alert_receiver> parse_receiver(const json::object& o, const std::string& path, problems& found) {
     std::string why;
     auto u = parse_http_url(json::value_to<std::string>(o.at("url")), why);
-    if (!u) found.add(path_join(path, "url"), why);
-    return u;
+    if (!u) {
+        found.add(path_join(path, "url"), why);
+        return std::nullopt;
+    }
+    auto n = found.size();
+    check_tls_client(o, path, found);
+    auto tls = tls_client_from_params(o);
+    if (tls && !u->https) found.add(path_join(path, "tls"), "applies to https:// urls only");
+    if (found.size() != n) return std::nullopt;
+    return alert_receiver{std::move(*u), std::move(tls)};
 }
 
 /// A rule written in code, checked by the same parser as configured ones.
@@ -240,7 +251,7 @@ alerts_config parse_alerts_config(const json::object* section, problems& found) 
         validate_params(am, alertmanager_params(), p, {}, found);
         if (found.size() == n) {
             auto eff = effective_params(am, alertmanager_params());
-            cfg.alertmanager = parse_url_at(eff, p, found);
+            cfg.alertmanager = parse_receiver(eff, p, found);
             cfg.resend_interval_ms = int_of(eff, "resend_interval_ms");
         }
     }
@@ -250,7 +261,7 @@ alerts_config parse_alerts_config(const json::object* section, problems& found) 
         auto n = found.size();
         validate_params(hooks[i].as_object(), webhook_params(), p, {}, found);
         if (found.size() == n)
-            if (auto u = parse_url_at(hooks[i].as_object(), p, found)) cfg.webhooks.push_back(std::move(*u));
+            if (auto r = parse_receiver(hooks[i].as_object(), p, found)) cfg.webhooks.push_back(std::move(*r));
     }
     std::string dp = path_join(path, "delivery");
     auto n = found.size();

@@ -1,8 +1,11 @@
 #include "sightline/alerts/http_post.hpp"
 
+#include "sightline/core/client_connection.hpp"
+
 namespace sightline {
 
-net::awaitable<http_post_result> http_post(const http_url& url, std::string body, std::chrono::milliseconds timeout) {
+net::awaitable<http_post_result> http_post(const http_url& url, std::string body, std::chrono::milliseconds timeout,
+                                           std::shared_ptr<const tls_client> tls) {
     auto ex = co_await net::this_coro::executor;
     http_post_result result;
     auto fail = [&](std::string_view step, const error_code& ec) {
@@ -10,21 +13,12 @@ net::awaitable<http_post_result> http_post(const http_url& url, std::string body
         return result;
     };
     auto deadline = std::chrono::steady_clock::now() + timeout;
-    // The resolver has no deadline of its own: race it against a timer.
-    // Shared with the timer's handler, which may run after this coroutine moved on.
-    auto resolver = std::make_shared<tcp::resolver>(ex);
-    net::steady_timer resolve_timer(ex, deadline);
-    resolve_timer.async_wait([resolver](const error_code& ec) {
-        if (!ec) resolver->cancel();
-    });
-    auto [rec, endpoints] = co_await resolver->async_resolve(url.host, url.port, use_aw_ec);
-    resolve_timer.cancel();
-    if (rec) co_return fail("resolve " + url.host, rec == net::error::operation_aborted ? beast::error::timeout : rec);
-
-    beast::tcp_stream stream(ex);
-    stream.expires_at(deadline);
-    auto [cec, ep] = co_await stream.async_connect(endpoints, use_aw_ec);
-    if (cec) co_return fail("connect", cec);
+    client_connection conn(ex, url.https ? std::move(tls) : nullptr);
+    if (url.https && !conn.secure()) co_return http_post_result{.error = "https url without TLS settings"};
+    auto op = conn.connect(url.host, url.port, timeout);
+    result.error = co_await std::move(op);
+    if (!result.error.empty()) co_return result;
+    conn.tcp().expires_at(deadline);
 
     http::request<http::string_body> req{http::verb::post, url.target, 11};
     req.set(http::field::host, url.host + ":" + url.port);
@@ -32,19 +26,21 @@ net::awaitable<http_post_result> http_post(const http_url& url, std::string body
     req.set(http::field::content_type, "application/json");
     req.body() = std::move(body);
     req.prepare_payload();
-    auto [wec, written] = co_await http::async_write(stream, req, use_aw_ec);
+    auto write = conn.visit([&](auto& s) { return http::async_write(s, req, use_aw_ec); });
+    auto [wec, written] = co_await std::move(write);
     if (wec) co_return fail("send", wec);
 
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
     parser.body_limit(64 * 1024);  // answers are small; a huge one is not worth reading
-    auto [ree, read] = co_await http::async_read(stream, buffer, parser, use_aw_ec);
+    auto read = conn.visit([&](auto& s) { return http::async_read(s, buffer, parser, use_aw_ec); });
+    auto [ree, read_bytes] = co_await std::move(read);
     if (ree) co_return fail("read answer", ree);
     result.status = parser.get().result_int();
     result.ok = result.status >= 200 && result.status < 300;
     if (!result.ok) result.error = "HTTP " + std::to_string(result.status) + ": " + parser.get().body().substr(0, 200);
-    error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    auto bye = conn.shutdown(std::chrono::milliseconds(500));
+    co_await std::move(bye);
     co_return result;
 }
 

@@ -188,7 +188,8 @@ void start_alerting(net::io_context& ioc, const pipeline_config& cfg, web_front&
     alerting setup;
     setup.evaluator = std::make_shared<alert_evaluator>(a.rules, static_cast<std::size_t>(a.history_capacity));
     if (a.alertmanager || !a.webhooks.empty()) {
-        web.delivery = std::make_shared<alert_delivery>(ioc, a, "http://" + cfg.http.listen + "/alerts");
+        web.delivery =
+            std::make_shared<alert_delivery>(ioc, a, (cfg.http.tls ? "https://" : "http://") + cfg.http.listen + "/alerts");
         web.delivery->start();
         auto d = web.delivery;
         setup.on_change = [d](std::vector<alert> changed, std::vector<alert> firing) {
@@ -207,7 +208,9 @@ std::unique_ptr<web_front> start_web(net::io_context& ioc, pipeline& p, std::fun
     web->obs = std::make_shared<observer>(ioc, [&p] { return p.collect(); },
                                           std::chrono::milliseconds(http_cfg.push_interval_ms));
     auto* hub = &web->hub;
-    web->obs->set_system_extra([hub](system_stats& system) {
+    // Set below, once the server exists (the observer starts after it).
+    auto web_server = std::make_shared<std::weak_ptr<http_server>>();
+    web->obs->set_system_extra([hub, web_server](system_stats& system) {
         system.websocket_clients = hub->clients();
         system.websocket_frames_dropped = hub->frames_dropped();
         system.websocket_frames_dropped_by_type = named_counts{{"stats", hub->frames_dropped(frame_kind::stats)},
@@ -215,6 +218,7 @@ std::unique_ptr<web_front> start_web(net::io_context& ioc, pipeline& p, std::fun
                                                                {"error", hub->frames_dropped(frame_kind::error)}};
         system.websocket_queued_bytes = hub->queued_bytes();
         system.websocket_slow_clients_closed = hub->slow_clients_closed();
+        if (auto server = web_server->lock()) system.http_tls = server->tls_figures();
     });
     web->obs->set_health_thresholds(p.config().health);
     web->obs->set_feeds(p.traces(), p.errors());
@@ -257,7 +261,8 @@ std::unique_ptr<web_front> start_web(net::io_context& ioc, pipeline& p, std::fun
     ctx.traces = p.traces();
     ctx.errors = p.errors();
     web->server = std::make_shared<http_server>(ioc, parse_endpoint(http_cfg.listen), std::move(ctx), web->hub,
-                                                limits_of(http_cfg));
+                                                limits_of(http_cfg), http_cfg.tls);
+    *web_server = web->server;
     web->obs->start();
     web->server->start();
     return web;
@@ -311,7 +316,11 @@ int run_pipeline(const cli_options& o, pipeline_config cfg, const std::string& c
                 // Log rotation first (files reopened), then certificates and the
                 // configuration read again, off the io threads.
                 p->reopen_sinks();
-                net::post(reload_thread, [raw = p.get()] { raw->reload_tls(); });
+                std::shared_ptr<http_server> server = web ? web->server : nullptr;
+                net::post(reload_thread, [raw = p.get(), server] {
+                    raw->reload_tls();
+                    if (server) server->reload_tls();
+                });
                 net::co_spawn(reload_thread, reload_on_thread(reload), net::detached);
             } else if (++stop_signals == 1) {
                 log::write(log::level::info, "app", "shutdown_requested", {{"signal", sig}});

@@ -18,6 +18,13 @@ namespace json = boost::json;
 namespace {
 
 // Each section's defaults are its struct's (core/config.hpp), written once there.
+/// The source's `tls` spec, said of the API and dashboard.
+param_spec http_tls_param() {
+    auto p = tls_param();
+    p.doc = "Serve HTTPS and WSS (the API, the dashboard, /ws): " + p.doc;
+    return p;
+}
+
 const std::vector<param_spec>& http_params() {
     const http_config d;
     static const std::vector<param_spec> p = {
@@ -38,7 +45,8 @@ const std::vector<param_spec>& http_params() {
          .doc = "An idle keep-alive connection is closed after this long.", .min = 100, .max = max_duration_ms},
         {.name = "max_connections", .type = param_type::integer, .default_value = d.max_connections,
          .doc = "Concurrent HTTP and WebSocket connections; beyond this a client gets 503 and is closed.", .min = 1,
-         .max = 1048576}};
+         .max = 1048576},
+        http_tls_param()};
     return p;
 }
 
@@ -328,6 +336,8 @@ pipeline_config parse_config(std::string_view text, problems& found) {
         cfg.http.request_timeout_ms = o.at("request_timeout_ms").to_number<std::int64_t>();
         cfg.http.keep_alive_timeout_ms = o.at("keep_alive_timeout_ms").to_number<std::int64_t>();
         cfg.http.max_connections = o.at("max_connections").to_number<std::int64_t>();
+        check_tls(o, "http", found);
+        cfg.http.tls = tls_from_params(o);
     });
     parse_section(root, "trace", trace_params(), found, [&](const json::object& o) {
         cfg.trace.enabled = o.at("enabled").as_bool();

@@ -47,23 +47,23 @@ std::optional<host_port> parse_host_port(std::string_view authority, std::string
 }
 
 std::optional<http_url> parse_http_url(std::string_view text, std::string& why) {
-    constexpr std::string_view scheme = "http://";
-    if (text.substr(0, scheme.size()) != scheme) {
-        why = text.substr(0, 8) == "https://" ? "https is not supported (use http:// to a local relay)"
-                                               : "expected http://host[:port][/path]";
+    bool https = text.substr(0, 8) == "https://";
+    if (!https && text.substr(0, 7) != "http://") {
+        why = "expected http://host[:port][/path] or https://host[:port][/path]";
         return std::nullopt;
     }
-    auto rest = text.substr(scheme.size());
+    auto rest = text.substr(https ? 8 : 7);
     auto slash = rest.find('/');
     auto authority = rest.substr(0, slash);
     http_url u;
     u.text = std::string(text);
+    u.https = https;
     u.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
     if (authority.find('@') != std::string_view::npos) {
         why = "credentials in the URL are not supported";
         return std::nullopt;
     }
-    auto hp = parse_host_port(authority, "80", why);
+    auto hp = parse_host_port(authority, https ? "443" : "80", why);
     if (!hp) return std::nullopt;
     if (std::any_of(u.target.begin(), u.target.end(), [](char c) { return c <= ' ' || c == 0x7f; })) {
         why = "spaces or control characters in the path";

@@ -48,6 +48,12 @@ void open_listener(tcp::acceptor& a, const tcp::endpoint& at, const std::string&
     if (ec) throw std::runtime_error(failing + " " + to_string(at) + ": " + ec.message());
 }
 
+std::string peer_of(const tcp::socket& s) {
+    error_code ec;
+    auto peer = s.remote_endpoint(ec);
+    return ec ? std::string("?") : to_string(peer);
+}
+
 void open_bound(udp::socket& s, const udp::endpoint& at, const std::string& failing) {
     error_code ec;
     s.open(at.protocol(), ec);

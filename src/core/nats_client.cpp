@@ -1,6 +1,20 @@
 #include "sightline/core/nats_client.hpp"
 
+#include <boost/json/value_to.hpp>
+#include <filesystem>
+
 namespace sightline {
+
+void check_nats_servers(const boost::json::object& params, const std::string& path, problems& found) {
+    const auto& servers = params.at("servers").as_array();
+    if (servers.empty()) found.add(path_join(path, "servers"), "needs at least one URL");
+    for (std::size_t k = 0; k < servers.size(); ++k) {
+        auto url = boost::json::value_to<std::string>(servers[k]);
+        if (url.rfind("nats://", 0) != 0 && url.rfind("tls://", 0) != 0)
+            found.add(path_join(path, "servers") + "[" + std::to_string(k) + "]", "expected nats://host:port or tls://host:port");
+    }
+    check_tls_client(params, path, found);
+}
 
 std::string nats_error_text(std::string_view what, natsStatus s, jsErrCode js) {
     std::string text = std::string(what) + ": " + natsStatus_GetText(s);
@@ -22,6 +36,21 @@ nats_client::nats_client(settings s) : settings_(std::move(s)) {
     check(natsOptions_Create(&opts_), "nats options");
     check(natsOptions_SetServers(opts_, urls.data(), static_cast<int>(urls.size())), "servers " + servers_text_);
     check(natsOptions_SetName(opts_, settings_.name.c_str()), "name");
+    bool tls_url = false;
+    for (const auto& url : settings_.servers) tls_url = tls_url || url.rfind("tls://", 0) == 0;
+    if (settings_.tls || tls_url) {
+        auto t = settings_.tls.value_or(tls_client_settings{});
+        check(natsOptions_SetSecure(opts_, true), "tls");
+        // nats.c trusts no CA by itself: the system's bundle unless a ca_file is given.
+        std::string ca = t.ca_file.empty() ? "/etc/ssl/certs/ca-certificates.crt" : t.ca_file;
+        if (!t.ca_file.empty() || std::filesystem::exists(ca))
+            check(natsOptions_LoadCATrustedCertificates(opts_, ca.c_str()), "tls ca_file " + ca);
+        if (!t.cert_file.empty())
+            check(natsOptions_LoadCertificatesChain(opts_, t.cert_file.c_str(), t.key_file.c_str()),
+                  "tls cert_file " + t.cert_file + " and key_file " + t.key_file);
+        if (!t.server_name.empty()) check(natsOptions_SetExpectedHostname(opts_, t.server_name.c_str()), "tls server_name");
+        if (!t.verify) check(natsOptions_SkipServerVerification(opts_, true), "tls verify");
+    }
     check(natsOptions_SetMaxReconnect(opts_, -1), "max reconnect");  // for ever
     check(natsOptions_SetReconnectWait(opts_, settings_.reconnect_wait.count()), "reconnect wait");
     check(natsOptions_SetTimeout(opts_, 2000), "connect timeout");

@@ -1,5 +1,7 @@
 #include "sightline/core/tls_settings.hpp"
 
+#include "sightline/core/tls_stream.hpp"
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -17,15 +19,27 @@ param_spec tls_param() {
                    "\"handshake_timeout_ms\": 10000}. SIGHUP reloads the files."};
 }
 
-void check_tls(const json::object& params, const std::string& path, problems& found) {
+const json::object* tls_object_to_check(const json::object& params, const std::string& path, problems& found,
+                                        std::string_view hint) {
     const auto* v = params.if_contains("tls");
-    if (!v || v->is_null()) return;
-    auto where = path_join(path, "tls");
+    if (!v || v->is_null()) return nullptr;
     if (!v->is_object()) {
-        found.add(where, "must be an object with cert_file and key_file");
-        return;
+        found.add(path_join(path, "tls"), "must be an object " + std::string(hint));
+        return nullptr;
     }
-    const auto& o = v->as_object();
+    return &v->as_object();
+}
+
+std::string tls_text(const json::object& tls, std::string_view key) {
+    const auto* t = tls.if_contains(key);
+    return t && t->is_string() ? std::string(t->as_string()) : std::string();
+}
+
+void check_tls(const json::object& params, const std::string& path, problems& found) {
+    const auto* tls = tls_object_to_check(params, path, found, "with cert_file and key_file");
+    if (!tls) return;
+    const auto& o = *tls;
+    auto where = path_join(path, "tls");
     for (const auto& [key, value] : o) {
         if (key == "cert_file" || key == "key_file" || key == "ca_file") {
             if (!value.is_string() || value.as_string().empty()) found.add(path_join(where, key), "must be a file path");
@@ -50,14 +64,10 @@ std::optional<tls_settings> tls_from_params(const json::object& params) {
     const auto* v = params.if_contains("tls");
     if (!v || !v->is_object()) return std::nullopt;
     const auto& o = v->as_object();
-    auto text = [&](const char* key) {
-        const auto* t = o.if_contains(key);
-        return t && t->is_string() ? std::string(t->as_string()) : std::string();
-    };
     tls_settings s;
-    s.cert_file = text("cert_file");
-    s.key_file = text("key_file");
-    s.ca_file = text("ca_file");
+    s.cert_file = tls_text(o, "cert_file");
+    s.key_file = tls_text(o, "key_file");
+    s.ca_file = tls_text(o, "ca_file");
     if (const auto* b = o.if_contains("verify_client"); b && b->is_bool()) s.verify_client = b->as_bool();
     if (const auto* t = o.if_contains("handshake_timeout_ms"); t && t->is_int64())
         s.handshake_timeout = std::chrono::milliseconds(t->as_int64());
@@ -105,6 +115,10 @@ std::string_view tls_failure_reason(const boost::system::error_code& ec) {
     case SSL_R_CERTIFICATE_VERIFY_FAILED:
     case SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE:
     case SSL_R_NO_CERTIFICATES_RETURNED:
+    // The client refused ours (it trusts another CA, or the name does not match).
+    case SSL_R_TLSV1_ALERT_UNKNOWN_CA:
+    case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
+    case SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN:
         return "certificate";
     default:
         return "other";

@@ -49,6 +49,7 @@ private:
 
 struct nats_source_config {
     std::vector<std::string> servers;
+    std::optional<tls_client_settings> tls;
     std::string stream;
     std::string consumer;
     std::string filter_subject;
@@ -98,6 +99,7 @@ private:
     void fetch_loop() {
         nats_client::settings settings;
         settings.servers = cfg_.servers;
+        settings.tls = cfg_.tls;
         settings.name = "sightline source " + id();
         // Called on nats.c's threads until the client closes, which may be after this
         // source is gone (receipts hold the client): nothing of `this` is captured.
@@ -283,7 +285,8 @@ source_descriptor nats_source_descriptor() {
                 "Consumes a NATS JetStream stream through a durable pull consumer shared by every instance that "
                 "names it; a message is acknowledged only once each of its lines reached a sink or the dead letter.",
                 {{.name = "servers", .type = param_type::string_list,
-                  .default_value = boost::json::array{"nats://127.0.0.1:4222"}, .doc = "NATS server URLs."},
+                  .default_value = boost::json::array{"nats://127.0.0.1:4222"}, .doc = "NATS server URLs, nats:// or tls://."},
+                 tls_client_param("to the servers (tls:// URLs imply it)"),
                  {.name = "stream", .type = param_type::string, .doc = "The stream to consume.", .required = true},
                  {.name = "consumer", .type = param_type::string,
                   .doc = "Durable consumer name (created when missing); instances naming the same one share the work.",
@@ -300,11 +303,7 @@ source_descriptor nats_source_descriptor() {
                   .doc = "Most messages unacknowledged at once per consumer (set when it is created).", .min = 1,
                   .max = 1'000'000}}};
     d.check = [](const boost::json::object& params, const std::string& path, problems& found) {
-        const auto& servers = params.at("servers").as_array();
-        if (servers.empty()) found.add(path_join(path, "servers"), "needs at least one URL");
-        for (std::size_t k = 0; k < servers.size(); ++k)
-            if (boost::json::value_to<std::string>(servers[k]).rfind("nats://", 0) != 0)
-                found.add(path_join(path, "servers") + "[" + std::to_string(k) + "]", "expected nats://host:port");
+        check_nats_servers(params, path, found);
         auto consumer = boost::json::value_to<std::string>(params.at("consumer"));
         if (consumer.empty() || consumer.find_first_of(". *>") != std::string::npos)
             found.add(path_join(path, "consumer"), "a durable name is not empty and has no '.', ' ', '*' or '>'");
@@ -314,6 +313,7 @@ source_descriptor nats_source_descriptor() {
     d.create = [](net::io_context& ioc, const component_config& c) -> std::shared_ptr<source> {
         nats_source_config cfg;
         for (const auto& s : c.params.at("servers").as_array()) cfg.servers.push_back(boost::json::value_to<std::string>(s));
+        cfg.tls = tls_client_from_params(c.params);
         cfg.stream = boost::json::value_to<std::string>(c.params.at("stream"));
         cfg.consumer = boost::json::value_to<std::string>(c.params.at("consumer"));
         cfg.filter_subject = boost::json::value_to<std::string>(c.params.at("filter_subject"));

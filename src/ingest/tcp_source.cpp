@@ -9,6 +9,7 @@
 #include "sightline/core/listen_socket.hpp"
 #include "sightline/core/log.hpp"
 #include "sightline/core/log_exit.hpp"
+#include "sightline/core/tls_stream.hpp"
 #include "sightline/ingest/line_splitter.hpp"
 
 namespace sightline {
@@ -18,44 +19,18 @@ using namespace net::experimental::awaitable_operators;
 tcp_source::tcp_source(net::io_context& ioc, std::string id, tcp_source_config cfg)
     : source(std::move(id), "tcp"), ioc_(ioc), strand_(net::make_strand(ioc)), cfg_(cfg), acceptor_(strand_) {
     // Credentials first: a certificate that cannot be used fails start-up before the port is taken.
-    if (cfg_.tls) {
-        try {
-            tls_ = make_server_tls_context(*cfg_.tls);
-        } catch (const std::exception& e) {
-            throw std::runtime_error("source " + this->id() + ": " + e.what());
-        }
-    }
+    if (cfg_.tls) tls_ = std::make_unique<tls_credentials>(*cfg_.tls, std::pair{std::string("source"), this->id()}, "ingest.tcp");
     open_listener(acceptor_, cfg_.listen, "source " + this->id() + ": cannot listen on tcp");
     local_ = acceptor_.local_endpoint();
 }
 
 void tcp_source::add_stats(source_stats& s) const {
     s.bad_frames = metrics.bad_frames.get();
-    if (!cfg_.tls) return;
-    s.figures = {{"tls_handshakes", tls_handshakes_.load()},
-                 {"tls_handshake_failures_not_tls", tls_failed_not_tls_.load()},
-                 {"tls_handshake_failures_certificate", tls_failed_certificate_.load()},
-                 {"tls_handshake_failures_timeout", tls_failed_timeout_.load()},
-                 {"tls_handshake_failures_other", tls_failed_other_.load()},
-                 {"tls_reloads", tls_reloads_.load()},
-                 {"tls_reload_failures", tls_reload_failures_.load()}};
+    if (tls_) s.figures = tls_->figures();
 }
 
 void tcp_source::reload_tls() {
-    if (!cfg_.tls) return;
-    try {
-        auto fresh = make_server_tls_context(*cfg_.tls);
-        {
-            std::lock_guard lock(mutex_);
-            tls_ = std::move(fresh);
-        }
-        ++tls_reloads_;
-        log::write(log::level::info, "ingest.tcp", "tls_reloaded", {{"source", id()}, {"cert_file", cfg_.tls->cert_file}});
-    } catch (const std::exception& e) {
-        ++tls_reload_failures_;
-        log::write(log::level::error, "ingest.tcp", "tls_reload_failed",
-                   {{"source", id()}, {"error", e.what()}, {"note", "the previous certificate stays in use"}});
-    }
+    if (tls_) tls_->reload();
 }
 
 void tcp_source::start(std::function<void()> on_done) {
@@ -190,18 +165,6 @@ net::awaitable<void> tcp_source::read_plain(tcp::socket& socket, frame_splitter&
         log::write(log::level::debug, "ingest.tcp", "read_failed", {{"source", id()}, {"error", ec.message()}});
 }
 
-void tcp_source::handshake_failed(const tcp::socket& socket, std::string_view reason, const std::string& detail) {
-    (reason == "not_tls"       ? tls_failed_not_tls_
-     : reason == "certificate" ? tls_failed_certificate_
-     : reason == "timeout"     ? tls_failed_timeout_
-                               : tls_failed_other_)++;
-    error_code ec;
-    auto peer = socket.remote_endpoint(ec);
-    log::write_limited(handshake_log_, log::level::warn, "ingest.tcp", "tls_handshake_failed",
-                       {{"source", id()}, {"peer", ec ? std::string("?") : to_string(peer)}, {"reason", reason},
-                        {"error", detail}});
-}
-
 net::awaitable<void> tcp_source::read_tls(tcp::socket& socket, std::shared_ptr<ssl::context> ctx, frame_splitter& splitter) {
     ssl::stream<tcp::socket&> stream(socket, *ctx);
     net::steady_timer timer(socket.get_executor());
@@ -210,14 +173,15 @@ net::awaitable<void> tcp_source::read_tls(tcp::socket& socket, std::shared_ptr<s
     // connection: the handshake has a deadline.
     auto shaken = co_await (stream.async_handshake(ssl::stream_base::server, use_aw_ec) || timer.async_wait(use_aw_ec));
     if (shaken.index() == 1) {
-        handshake_failed(socket, "timeout", "no handshake within " + std::to_string(cfg_.tls->handshake_timeout.count()) + " ms");
+        tls_->handshake_failed("timeout", peer_of(socket),
+                               "no handshake within " + std::to_string(cfg_.tls->handshake_timeout.count()) + " ms");
         co_return;
     }
     if (auto [ec] = std::get<0>(shaken); ec) {
-        handshake_failed(socket, tls_failure_reason(ec), ec.message());
+        tls_->handshake_failed(tls_failure_reason(ec), peer_of(socket), ec.message());
         co_return;
     }
-    ++tls_handshakes_;
+    tls_->handshake_succeeded();
     std::string buffer(16 * 1024 + 512, '\0');  // one TLS record at a time
     error_code ec;
     while (!ec) {
@@ -239,11 +203,7 @@ net::awaitable<void> tcp_source::read_tls(tcp::socket& socket, std::shared_ptr<s
 
 net::awaitable<void> tcp_source::serve(std::shared_ptr<tcp::socket> socket) {
     frame_splitter splitter(cfg_.framing, cfg_.max_line_bytes);
-    std::shared_ptr<ssl::context> tls;
-    {
-        std::lock_guard lock(mutex_);
-        tls = tls_;
-    }
+    auto tls = tls_ ? tls_->current() : nullptr;
     if (tls)
         co_await read_tls(*socket, std::move(tls), splitter);
     else

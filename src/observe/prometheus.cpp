@@ -288,6 +288,9 @@ std::string to_prometheus(const pipeline_stats& stats) {
     if (sys.websocket_queued_bytes)
         fam("sightline_websocket_queued_bytes", "gauge", "Bytes queued for all WebSocket clients together.")
             .add({}, number(*sys.websocket_queued_bytes));
+    for (const auto& [name, n] : sys.http_tls)
+        fam("sightline_http_" + name + "_total", "counter", "The HTTP server's " + name + " (README \"TLS\").")
+            .add({}, number(n));
     fam("sightline_cpu_ratio", "gauge", "CPU used by the process over the last tick (1 = one core).")
         .add({}, sys.cpu_percent / 100.0);
 

@@ -157,6 +157,11 @@ json::object system_json(const system_stats& s) {
     if (s.websocket_frames_dropped_by_type) o["websocket_frames_dropped_by_type"] = to_json(*s.websocket_frames_dropped_by_type);
     put_optional(o, "websocket_queued_bytes", s.websocket_queued_bytes);
     put_optional(o, "websocket_slow_clients_closed", s.websocket_slow_clients_closed);
+    if (!s.http_tls.empty()) {
+        json::object tls;
+        for (const auto& [name, n] : s.http_tls) tls[name] = n;
+        o["http_tls"] = std::move(tls);
+    }
     if (s.timestamp) o["timestamp"] = format_rfc3339(*s.timestamp);
     return o;
 }

@@ -11,6 +11,7 @@
 #include <boost/json/value_to.hpp>
 #include <charconv>
 
+#include "sightline/core/client_connection.hpp"
 #include "sightline/core/http_url.hpp"
 #include "sightline/sinks/gzip.hpp"
 #include "sightline/sinks/network_sink.hpp"
@@ -77,6 +78,7 @@ public:
           timeout_(c.params.at("timeout_ms").to_number<std::int64_t>()) {
         std::string why;
         url_ = *parse_http_url(boost::json::value_to<std::string>(c.params.at("url")), why);  // checked
+        if (url_.https) tls_ = make_tls_client(tls_client_from_params(c.params).value_or(tls_client_settings{}), "sink " + id());
         auto format = boost::json::value_to<std::string>(c.params.at("format"));
         content_type_ = format == "json" ? "application/x-ndjson" : "text/plain; charset=utf-8";
         for (const auto& [name, value] : c.params.at("headers").as_object())
@@ -145,30 +147,33 @@ private:
         req.prepare_payload();
         for (int round = 0;; ++round) {
             bool reused = !idle_.empty();
-            std::unique_ptr<beast::tcp_stream> stream;
+            std::unique_ptr<client_connection> conn;
             answer a;
             if (reused) {
-                stream = std::move(idle_.back());
+                conn = std::move(idle_.back());
                 idle_.pop_back();
             } else {
-                stream = std::make_unique<beast::tcp_stream>(strand_);
-                a.transport_error = co_await connect(*stream);
+                conn = std::make_unique<client_connection>(strand_, tls_);
+                auto op = conn->connect(url_.host, url_.port, timeout_);
+                a.transport_error = co_await std::move(op);
                 if (!a.transport_error.empty()) co_return a;
             }
-            stream->expires_after(timeout_);
-            auto [wec, written] = co_await http::async_write(*stream, req, use_aw_ec);
+            conn->tcp().expires_after(timeout_);
+            auto write = conn->visit([&](auto& s) { return http::async_write(s, req, use_aw_ec); });
+            auto [wec, written] = co_await std::move(write);
             error_code ec = wec;
             if (!ec) {
                 beast::flat_buffer buffer;
                 http::response_parser<http::string_body> parser;
                 parser.body_limit(1024 * 1024);
-                auto [rec, read] = co_await http::async_read(*stream, buffer, parser, use_aw_ec);
+                auto read = conn->visit([&](auto& s) { return http::async_read(s, buffer, parser, use_aw_ec); });
+                auto [rec, read_bytes] = co_await std::move(read);
                 ec = rec;
                 if (!ec) {
                     a.response = parser.release();
                     if (a.response.keep_alive() && idle_.size() < options_.max_in_flight) {
-                        stream->expires_never();
-                        idle_.push_back(std::move(stream));
+                        conn->tcp().expires_never();
+                        idle_.push_back(std::move(conn));
                     }
                     co_return a;
                 }
@@ -180,16 +185,6 @@ private:
         }
     }
 
-    net::awaitable<std::string> connect(beast::tcp_stream& stream) {
-        tcp::resolver resolver(strand_);
-        auto [rec, endpoints] = co_await resolver.async_resolve(url_.host, url_.port, use_aw_ec);
-        if (rec) co_return "resolve " + url_.host + ": " + rec.message();
-        stream.expires_after(timeout_);
-        auto [cec, ep] = co_await stream.async_connect(endpoints, use_aw_ec);
-        if (cec) co_return "connect to " + url_.text + ": " + (cec == beast::error::timeout ? "timed out" : cec.message());
-        co_return std::string();
-    }
-
     void on_stop() override { idle_.clear(); }
 
     http_url url_;
@@ -197,7 +192,8 @@ private:
     bool gzip_;
     std::chrono::milliseconds timeout_;
     std::string content_type_;
-    std::vector<std::unique_ptr<beast::tcp_stream>> idle_;  // kept-alive connections (strand only)
+    std::shared_ptr<const tls_client> tls_;  // with an https url
+    std::vector<std::unique_ptr<client_connection>> idle_;  // kept-alive connections (strand only)
 };
 
 }  // namespace
@@ -208,8 +204,9 @@ sink_descriptor http_sink_descriptor() {
                 "POSTs batches of lines to a URL (NDJSON with format json; ClickHouse's INSERT ... FORMAT "
                 "JSONEachRow, any HTTP collector); 2xx delivered, 408/429/5xx retried, other 4xx to the dead "
                 "letter; a batch refused for one bad row is split so only that row is dead-lettered.",
-                {{.name = "url", .type = param_type::string, .doc = "http://host[:port]/path?query to POST to.",
+                {{.name = "url", .type = param_type::string, .doc = "http[s]://host[:port]/path?query to POST to.",
                   .required = true},
+                 tls_client_param("with an https:// url"),
                  {.name = "headers", .type = param_type::string_map, .default_value = boost::json::object{},
                   .doc = "Extra request headers (they override the defaults, Content-Type included)."},
                  {.name = "compression", .type = param_type::string, .default_value = "none",
@@ -220,7 +217,10 @@ sink_descriptor http_sink_descriptor() {
     for (auto& p : http_defaults().params(true)) d.schema.params.push_back(std::move(p));
     d.check = [](const boost::json::object& params, const std::string& path, problems& found) {
         std::string why;
-        if (!parse_http_url(boost::json::value_to<std::string>(params.at("url")), why)) found.add(path_join(path, "url"), why);
+        auto url = parse_http_url(boost::json::value_to<std::string>(params.at("url")), why);
+        if (!url) found.add(path_join(path, "url"), why);
+        check_tls_client(params, path, found);
+        if (url && !url->https && tls_client_from_params(params)) found.add(path_join(path, "tls"), "applies to https:// urls only");
         for (const auto& [name, value] : params.at("headers").as_object()) {
             auto bad = [](char c) { return c == '\r' || c == '\n'; };
             std::string_view n = name;

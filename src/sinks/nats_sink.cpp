@@ -85,6 +85,7 @@ public:
                                      std::chrono::system_clock::now().time_since_epoch())
                                      .count())) {
         for (const auto& s : c.params.at("servers").as_array()) servers_.push_back(boost::json::value_to<std::string>(s));
+        tls_ = tls_client_from_params(c.params);
         for (const auto& s : c.params.at("stream_subjects").as_array())
             stream_subjects_.push_back(boost::json::value_to<std::string>(s));
         if (stream_subjects_.empty()) stream_subjects_.push_back(wildcard_of(subject_));
@@ -130,6 +131,7 @@ private:
     void on_start() override {
         nats_client::settings s;
         s.servers = servers_;
+        s.tls = tls_;
         s.name = "sightline " + origin_ + " sink " + id();
         s.max_pending_publishes = static_cast<std::int64_t>(options_.max_in_flight) * 2 + 16;
         s.on_connection = [this](bool up) {
@@ -303,6 +305,7 @@ private:
     }
 
     std::vector<std::string> servers_;
+    std::optional<tls_client_settings> tls_;
     std::string subject_;
     event_template subject_template_;
     std::string stream_;
@@ -333,7 +336,8 @@ sink_descriptor nats_sink_descriptor() {
                 "pipeline waits behind the sink.",
                 {{.name = "servers", .type = param_type::string_list,
                   .default_value = boost::json::array{"nats://127.0.0.1:4222"},
-                  .doc = "NATS server URLs (any of a cluster's nodes; nats.c fails over between them)."},
+                  .doc = "NATS server URLs, nats:// or tls:// (any of a cluster's nodes; nats.c fails over between them)."},
+                 tls_client_param("to the servers (tls:// URLs imply it)"),
                  {.name = "subject", .type = param_type::string,
                   .doc = "Subject to publish to, a template over fields: \"logs.{severity}\" (a missing field "
                          "or an empty token renders \"_\").",
@@ -357,12 +361,7 @@ sink_descriptor nats_sink_descriptor() {
     for (auto& p : nats_defaults().params(true))
         if (p.name != "batch_max_bytes") d.schema.params.push_back(std::move(p));
     d.check = [](const boost::json::object& params, const std::string& path, problems& found) {
-        if (params.at("servers").as_array().empty()) found.add(path_join(path, "servers"), "needs at least one URL");
-        for (std::size_t k = 0; k < params.at("servers").as_array().size(); ++k) {
-            auto url = boost::json::value_to<std::string>(params.at("servers").as_array()[k]);
-            if (url.rfind("nats://", 0) != 0)
-                found.add(path_join(path, "servers") + "[" + std::to_string(k) + "]", "expected nats://host:port");
-        }
+        check_nats_servers(params, path, found);
         auto subject = boost::json::value_to<std::string>(params.at("subject"));
         if (subject.empty() || subject.front() == '.' || subject.back() == '.' ||
             subject.find_first_of(" \t*>") != std::string::npos)

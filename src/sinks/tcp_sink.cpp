@@ -3,10 +3,13 @@
 // reads lines. TCP has no acknowledgement: a line counts as delivered once the kernel
 // took it. When the connection fails, the message being written is sent again whole
 // on the next one (at least once), after a backoff; meanwhile the pipeline waits.
+// With `tls` it speaks TLS (syslog over TLS, RFC 5425, with octet_counted framing),
+// verifying the receiver's certificate.
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/json/value_to.hpp>
 #include <charconv>
 
+#include "sightline/core/client_connection.hpp"
 #include "sightline/core/http_url.hpp"
 #include "sightline/core/log.hpp"
 #include "sightline/core/log_exit.hpp"
@@ -36,12 +39,12 @@ public:
           address_(boost::json::value_to<std::string>(c.params.at("address"))),
           octet_counted_(c.params.at("framing").as_string() == "octet_counted"),
           connect_timeout_(c.params.at("connect_timeout_ms").to_number<std::int64_t>()),
-          write_timeout_(c.params.at("write_timeout_ms").to_number<std::int64_t>()),
-          socket_(strand_) {
+          write_timeout_(c.params.at("write_timeout_ms").to_number<std::int64_t>()) {
         std::string why;
         auto hp = parse_host_port(address_, "", why);
         host_ = hp->host;  // checked by the descriptor
         port_ = hp->port;
+        if (auto tls = tls_client_from_params(c.params)) tls_ = make_tls_client(*tls, "sink " + id());
     }
 
 private:
@@ -57,12 +60,14 @@ private:
     }
 
     net::awaitable<delivery_result> deliver(outgoing_message& m) override {
-        if (!socket_.is_open()) {
+        if (!conn_) {
             auto error = co_await connect();
             if (!error.empty()) co_return delivery_result::retry(std::move(error));
         }
+        auto conn = conn_;
         net::steady_timer timer(strand_, write_timeout_);
-        auto result = co_await (net::async_write(socket_, net::buffer(m.payload), use_aw_ec) || timer.async_wait(use_aw_ec));
+        auto write = conn->visit([&](auto& s) { return net::async_write(s, net::buffer(m.payload), use_aw_ec); });
+        auto result = co_await (std::move(write) || timer.async_wait(use_aw_ec));
         error_code ec = result.index() == 0 ? std::get<0>(std::get<0>(result)) : error_code(net::error::timed_out);
         if (ec) {
             drop_connection();
@@ -72,33 +77,32 @@ private:
     }
 
     net::awaitable<std::string> connect() {
-        net::steady_timer timer(strand_, connect_timeout_);
-        tcp::resolver resolver(strand_);
-        auto resolved = co_await (resolver.async_resolve(host_, port_, use_aw_ec) || timer.async_wait(use_aw_ec));
-        if (resolved.index() == 1) co_return "resolve " + host_ + ": timed out";
-        auto [rec, endpoints] = std::get<0>(resolved);
-        if (rec) co_return "resolve " + host_ + ": " + rec.message();
-        auto connected = co_await (net::async_connect(socket_, endpoints, use_aw_ec) || timer.async_wait(use_aw_ec));
-        error_code ec = connected.index() == 0 ? std::get<0>(std::get<0>(connected)) : error_code(net::error::timed_out);
-        if (ec) {
-            drop_connection();
-            co_return "connect to " + address_ + ": " + ec.message();
+        auto conn = std::make_shared<client_connection>(strand_, tls_);
+        auto op = conn->connect(host_, port_, connect_timeout_);
+        auto error = co_await std::move(op);
+        if (!error.empty()) {
+            delivery.set_connected(false);  // the disconnected time runs from here
+            co_return error;
         }
         error_code ignored;
-        socket_.set_option(tcp::no_delay(true), ignored);
+        conn->tcp().socket().set_option(tcp::no_delay(true), ignored);
+        conn_ = conn;
+        ++generation_;
         delivery.set_connected(true);
-        log::write(log::level::info, "sinks", "sink_connected", {{"sink", id()}, {"address", address_}});
-        net::co_spawn(strand_, [self = self_as<tcp_sink>(), generation = generation_] { return self->watch_peer(generation); },
+        log::write(log::level::info, "sinks", "sink_connected", {{"sink", id()}, {"address", address_}, {"tls", tls_ != nullptr}});
+        net::co_spawn(strand_, [self = self_as<tcp_sink>(), conn, generation = generation_] { return self->watch_peer(conn, generation); },
                       log_exit("sinks", id() + ".watch"));
         co_return std::string();
     }
 
     /// Reads (and ignores) what the peer sends, to learn at once when it closes the
-    /// connection: the next message then goes to a new one.
-    net::awaitable<void> watch_peer(std::uint64_t generation) {
+    /// connection: the next message then goes to a new one. Holds its connection, so
+    /// a drop while it reads leaves it a closed stream, never a freed one.
+    net::awaitable<void> watch_peer(std::shared_ptr<client_connection> conn, std::uint64_t generation) {
         char discard[512];
         for (;;) {
-            auto [ec, n] = co_await socket_.async_read_some(net::buffer(discard), use_aw_ec);
+            auto read = conn->visit([&](auto& s) { return s.async_read_some(net::buffer(discard), use_aw_ec); });
+            auto [ec, n] = co_await std::move(read);
             if (generation != generation_) co_return;  // a newer connection took over
             if (ec) {
                 log::write(log::level::warn, "sinks", "sink_disconnected",
@@ -112,14 +116,16 @@ private:
 
     void drop_connection() {
         ++generation_;  // its watcher, woken by the close, leaves quietly
-        error_code ignored;
-        socket_.close(ignored);
+        if (conn_) conn_->tcp().close();
+        conn_.reset();
         delivery.set_connected(false);
     }
 
     void on_stop() override {
-        error_code ignored;
-        socket_.shutdown(tcp::socket::shutdown_send, ignored);
+        if (conn_) {
+            error_code ignored;
+            conn_->tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+        }
         drop_connection();
     }
 
@@ -128,7 +134,8 @@ private:
     bool octet_counted_;
     std::chrono::milliseconds connect_timeout_;
     std::chrono::milliseconds write_timeout_;
-    tcp::socket socket_;
+    std::shared_ptr<const tls_client> tls_;  // null: plain TCP
+    std::shared_ptr<client_connection> conn_;  // null: not connected (strand only)
     std::uint64_t generation_ = 0;
     std::string scratch_;
 };
@@ -148,12 +155,14 @@ sink_descriptor tcp_sink_descriptor() {
                   .doc = "Longest wait for a connection.", .min = 1, .max = max_duration_ms},
                  {.name = "write_timeout_ms", .type = param_type::integer, .default_value = 30'000,
                   .doc = "Longest wait for one message to be written (the receiver not reading).", .min = 1,
-                  .max = max_duration_ms}}};
+                  .max = max_duration_ms},
+                 tls_client_param("to the receiver (syslog over TLS, RFC 5425: use octet_counted framing)")}};
     for (auto& p : tcp_defaults().params(false)) d.schema.params.push_back(std::move(p));
     d.check = [](const boost::json::object& params, const std::string& path, problems& found) {
         std::string why;
         if (!parse_host_port(boost::json::value_to<std::string>(params.at("address")), "", why))
             found.add(path_join(path, "address"), why);
+        check_tls_client(params, path, found);
         delivery_retry::check(params, path, found);
     };
     d.create = [](net::io_context& ioc, const component_config& c) -> std::shared_ptr<sink> {

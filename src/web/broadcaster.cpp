@@ -5,17 +5,15 @@
 
 #include "sightline/observe/push_frames.hpp"
 
-#include "sightline/web/websocket_session.hpp"
-
 namespace sightline {
 
-void broadcaster::add(const std::shared_ptr<websocket_session>& s) {
+void broadcaster::add(const std::shared_ptr<push_client>& s) {
     std::lock_guard lock(mutex_);
     sessions_.push_back(s);
 }
 
-std::vector<std::shared_ptr<websocket_session>> broadcaster::live() const {
-    std::vector<std::shared_ptr<websocket_session>> out;
+std::vector<std::shared_ptr<push_client>> broadcaster::live() const {
+    std::vector<std::shared_ptr<push_client>> out;
     std::lock_guard lock(mutex_);
     std::erase_if(sessions_, [](const auto& w) { return w.expired(); });
     for (const auto& w : sessions_)

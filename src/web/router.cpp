@@ -155,7 +155,9 @@ bool origin_ok(const http_request& req, const api_context& ctx) {
     for (const auto& allowed : ctx.allowed_origins)
         if (origin == allowed) return true;
     auto host = req[http::field::host];
-    return !host.empty() && (origin == "http://" + std::string(host) || origin == "https://" + std::string(host));
+    // Our own origin only with our scheme: over HTTPS a page served by plain http on the
+    // same name is another origin (a downgrade), and the other way round.
+    return !host.empty() && origin == (ctx.https ? "https://" : "http://") + std::string(host);
 }
 
 http_response error_response(http::status status, std::string_view message, unsigned version) {

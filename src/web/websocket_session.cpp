@@ -10,7 +10,8 @@
 
 namespace sightline {
 
-websocket_session::websocket_session(beast::tcp_stream stream, std::function<std::string()> make_hello,
+template <class Stream>
+websocket_session<Stream>::websocket_session(Stream stream, std::function<std::string()> make_hello,
                                      std::chrono::milliseconds max_behind, std::shared_ptr<void> slot)
     : ws_(std::move(stream)),
       make_hello_(std::move(make_hello)),
@@ -19,28 +20,33 @@ websocket_session::websocket_session(beast::tcp_stream stream, std::function<std
       room_(ws_.get_executor()),
       slot_(std::move(slot)) {}
 
-websocket_session::~websocket_session() {
+template <class Stream>
+websocket_session<Stream>::~websocket_session() {
     if (total_bytes_) total_bytes_->fetch_sub(counted_bytes_);
 }
 
-void websocket_session::start(http_request req, broadcaster& hub) {
-    net::co_spawn(ws_.get_executor(), [self = shared_from_this(), req = std::move(req), hub = &hub]() mutable {
+template <class Stream>
+void websocket_session<Stream>::start(http_request req, broadcaster& hub) {
+    net::co_spawn(ws_.get_executor(), [self = this->shared_from_this(), req = std::move(req), hub = &hub]() mutable {
         return self->run(std::move(req), hub);
     }, log_exit("web.ws", "session"));
 }
 
-void websocket_session::send(std::shared_ptr<const std::string> frame, frame_kind kind) {
-    net::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame), kind]() mutable {
+template <class Stream>
+void websocket_session<Stream>::send(std::shared_ptr<const std::string> frame, frame_kind kind) {
+    net::post(ws_.get_executor(), [self = this->shared_from_this(), frame = std::move(frame), kind]() mutable {
         self->enqueue(std::move(frame), kind);
     });
 }
 
-std::shared_ptr<const trace_filter> websocket_session::filter() const {
+template <class Stream>
+std::shared_ptr<const trace_filter> websocket_session<Stream>::filter() const {
     std::lock_guard lock(filter_mutex_);
     return filter_;
 }
 
-void websocket_session::on_message(std::string_view text) {
+template <class Stream>
+void websocket_session<Stream>::on_message(std::string_view text) {
     auto msg = parse_client_message(text);
     boost::json::object reply;
     if (auto* sub = std::get_if<subscribe_request>(&msg)) {
@@ -62,7 +68,8 @@ void websocket_session::on_message(std::string_view text) {
     enqueue(std::make_shared<const std::string>(boost::json::serialize(reply)), frame_kind::control);
 }
 
-void websocket_session::enqueue(std::shared_ptr<const std::string> frame, frame_kind kind) {
+template <class Stream>
+void websocket_session<Stream>::enqueue(std::shared_ptr<const std::string> frame, frame_kind kind) {
     if (closed_) return;
     auto traces_before = queue_.dropped(frame_kind::trace), errors_before = queue_.dropped(frame_kind::error);
     auto stats_before = queue_.dropped(frame_kind::stats), control_before = queue_.dropped(frame_kind::control);
@@ -102,22 +109,25 @@ void websocket_session::enqueue(std::shared_ptr<const std::string> frame, frame_
     wake_.cancel();
 }
 
-void websocket_session::sync_bytes() {
+template <class Stream>
+void websocket_session<Stream>::sync_bytes() {
     if (!total_bytes_) return;
     auto now = static_cast<std::int64_t>(queue_.bytes());
     total_bytes_->fetch_add(now - counted_bytes_);
     counted_bytes_ = now;
 }
 
-void websocket_session::report_gap() {
+template <class Stream>
+void websocket_session<Stream>::report_gap() {
     if ((gap_traces_ == 0 && gap_errors_ == 0) || queue_.full()) return;
     boost::json::object gap{{"type", "gap"}, {"dropped", {{"trace", gap_traces_}, {"error", gap_errors_}}}};
     gap_traces_ = gap_errors_ = 0;
     enqueue(std::make_shared<const std::string>(boost::json::serialize(gap)), frame_kind::control);
 }
 
-net::awaitable<void> websocket_session::write_loop() {
-    auto self = shared_from_this();
+template <class Stream>
+net::awaitable<void> websocket_session<Stream>::write_loop() {
+    auto self = this->shared_from_this();
     while (!closed_) {
         if (queue_.empty()) {
             wake_.expires_at(net::steady_timer::time_point::max());
@@ -137,7 +147,8 @@ net::awaitable<void> websocket_session::write_loop() {
     room_.cancel();
 }
 
-net::awaitable<void> websocket_session::run(http_request req, broadcaster* hub) {
+template <class Stream>
+net::awaitable<void> websocket_session<Stream>::run(http_request req, broadcaster* hub) {
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(http::field::server, "sightline"); }));
@@ -154,10 +165,10 @@ net::awaitable<void> websocket_session::run(http_request req, broadcaster* hub) 
     // tells by `seq`; the other order could lose that tick's traces and errors.
     hub_ = hub;
     total_bytes_ = hub->queued_bytes_counter();
-    hub->add(shared_from_this());
+    hub->add(this->shared_from_this());
     enqueue(std::make_shared<const std::string>(make_hello_()), frame_kind::control);
     make_hello_ = nullptr;  // it holds the server
-    net::co_spawn(ws_.get_executor(), [self = shared_from_this()] { return self->write_loop(); }, net::detached);
+    net::co_spawn(ws_.get_executor(), [self = this->shared_from_this()] { return self->write_loop(); }, net::detached);
     beast::flat_buffer buffer;
     for (;;) {
         // Every message may need a reply that cannot be dropped (a pong): with the queue
@@ -178,5 +189,8 @@ net::awaitable<void> websocket_session::run(http_request req, broadcaster* hub) 
     if (queue_.dropped())
         log::write(log::level::debug, "web.ws", "client_dropped_frames", {{"frames", queue_.dropped()}});
 }
+
+template class websocket_session<beast::tcp_stream>;
+template class websocket_session<tls_stream>;
 
 }  // namespace sightline

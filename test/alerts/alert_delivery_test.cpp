@@ -100,9 +100,9 @@ sightline::alerts_config config_for(const std::string& url, const std::string& k
     auto u = sightline::parse_http_url(url, why);
     BOOST_REQUIRE_MESSAGE(u, why);
     if (kind == "alertmanager")
-        cfg.alertmanager = *u;
+        cfg.alertmanager = sightline::alert_receiver{*u, std::nullopt};
     else
-        cfg.webhooks.push_back(*u);
+        cfg.webhooks.push_back({*u, std::nullopt});
     cfg.delivery.timeout_ms = 200;
     cfg.delivery.backoff_ms = 20;
     cfg.delivery.max_backoff_ms = 50;

@@ -66,12 +66,12 @@ BOOST_AUTO_TEST_CASE(the_documented_example_parses) {
     BOOST_TEST(cfg.rules[2].threshold == 1.0);
     BOOST_TEST((cfg.rules[2].subject == alert_subject::source));
     BOOST_REQUIRE(cfg.alertmanager);
-    BOOST_TEST(cfg.alertmanager->host == "127.0.0.1");
-    BOOST_TEST(cfg.alertmanager->port == "9093");
-    BOOST_TEST(cfg.alertmanager->target == "/");
+    BOOST_TEST(cfg.alertmanager->url.host == "127.0.0.1");
+    BOOST_TEST(cfg.alertmanager->url.port == "9093");
+    BOOST_TEST(cfg.alertmanager->url.target == "/");
     BOOST_REQUIRE_EQUAL(cfg.webhooks.size(), 1u);
-    BOOST_TEST(cfg.webhooks[0].port == "9000");
-    BOOST_TEST(cfg.webhooks[0].target == "/hook");
+    BOOST_TEST(cfg.webhooks[0].url.port == "9000");
+    BOOST_TEST(cfg.webhooks[0].url.target == "/hook");
     BOOST_TEST(cfg.resend_interval_ms == 60000);
     BOOST_TEST(cfg.history_capacity == 500);
     BOOST_TEST(cfg.delivery.max_attempts == 8);
@@ -137,12 +137,36 @@ BOOST_AUTO_TEST_CASE(receivers_are_checked) {
                                "delivery": {"timeout_ms": 1}, "extra": 1})") ==
                    (strings{"alerts.extra: unknown key (expected one of: rules, alertmanager, webhooks, delivery, history_capacity)"}),
                boost::test_tools::per_element());
-    BOOST_TEST(problems_of(R"({"alertmanager": {"url": "https://am:9093"}, "webhooks": [{"url": "ftp://x"}, {}],
+    BOOST_TEST(problems_of(R"({"alertmanager": {"url": "http://am:9093", "tls": {"ca_file": "/ca.pem"}},
+                               "webhooks": [{"url": "ftp://x"}, {}, {"url": "https://h", "tls": {"cert_file": "c", "x": 1}}],
                                "delivery": {"timeout_ms": 1}})") ==
-                   (strings{"alerts.alertmanager.url: https is not supported (use http:// to a local relay)",
-                            "alerts.webhooks[0].url: expected http://host[:port][/path]",
-                            "alerts.webhooks[1].url: required string is missing", "alerts.delivery.timeout_ms: must be at least 10"}),
+                   (strings{"alerts.alertmanager.tls: applies to https:// urls only",
+                            "alerts.webhooks[0].url: expected http://host[:port][/path] or https://host[:port][/path]",
+                            "alerts.webhooks[1].url: required string is missing",
+                            "alerts.webhooks[2].tls.x: unknown key (expected one of: ca_file, cert_file, key_file, server_name, verify)",
+                            "alerts.webhooks[2].tls.key_file: is missing (a client certificate needs both cert_file and key_file)",
+                            "alerts.delivery.timeout_ms: must be at least 10"}),
                boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(https_receivers_take_tls_settings) {
+    sightline::problems found;
+    auto section = boost::json::parse(R"({"alertmanager": {"url": "https://am.example.com/",
+                                          "tls": {"ca_file": "/etc/ca.pem", "server_name": "am", "verify": false}},
+                                          "webhooks": [{"url": "https://[::1]:8443/hook"}]})").as_object();
+    auto cfg = sightline::parse_alerts_config(&section, found);
+    BOOST_TEST(found.empty());
+    BOOST_REQUIRE(cfg.alertmanager);
+    BOOST_TEST(cfg.alertmanager->url.https);
+    BOOST_TEST(cfg.alertmanager->url.port == "443");
+    BOOST_REQUIRE(cfg.alertmanager->tls);
+    BOOST_TEST(cfg.alertmanager->tls->ca_file == "/etc/ca.pem");
+    BOOST_TEST(cfg.alertmanager->tls->server_name == "am");
+    BOOST_TEST(!cfg.alertmanager->tls->verify);
+    BOOST_REQUIRE_EQUAL(cfg.webhooks.size(), 1u);
+    BOOST_TEST(cfg.webhooks[0].url.host == "::1");
+    BOOST_TEST(cfg.webhooks[0].url.port == "8443");
+    BOOST_TEST(!cfg.webhooks[0].tls);
 }
 
 BOOST_AUTO_TEST_CASE(urls_parse_into_host_port_and_target) {
@@ -162,6 +186,15 @@ BOOST_AUTO_TEST_CASE(urls_parse_into_host_port_and_target) {
     BOOST_TEST(why == "missing host");
     BOOST_TEST(!sightline::parse_http_url("http://u:p@host/", why));
     BOOST_TEST(!sightline::parse_http_url("http://host/a b", why));
+    BOOST_TEST(!u->https);
+    u = sightline::parse_http_url("https://logs.example.com/in?x=1", why);
+    BOOST_REQUIRE(u);
+    BOOST_TEST(u->https);
+    BOOST_TEST(u->host == "logs.example.com");
+    BOOST_TEST(u->port == "443");
+    BOOST_TEST(u->target == "/in?x=1");
+    BOOST_TEST(!sightline::parse_http_url("ftp://x", why));
+    BOOST_TEST(why == "expected http://host[:port][/path] or https://host[:port][/path]");
 }
 
 BOOST_AUTO_TEST_CASE(selectors_must_name_components_of_their_kind) {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
 
-import { freePort, sendLines, Service } from './service.mjs';
+import { expectText as expectTextOn, freePort, sendLines, Service } from './service.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
 const BIN = process.env.SIGHTLINE_BIN;
@@ -56,16 +56,8 @@ function pipelineConfig(httpPort) {
   };
 }
 
-/** Waits until the element's text is exactly `expected`. */
-async function expectText(selector, expected, timeout = WAIT_MS) {
-  try {
-    await page.waitForFunction(([sel, want]) => document.querySelector(sel)?.textContent === want,
-      [selector, expected], { timeout });
-  } catch (err) {
-    const got = await page.evaluate((sel) => document.querySelector(sel)?.textContent, selector);
-    throw new Error(`${selector}: expected "${expected}", still "${got}" after ${timeout} ms`, { cause: err });
-  }
-}
+/** Waits until the element's text is exactly `expected` (service.mjs, on this page). */
+const expectText = (selector, expected, timeout = WAIT_MS) => expectTextOn(page, selector, expected, timeout);
 
 const nodeLine = (id, n) => `g.node[data-id="${id}"] .line-${n}`;
 

@@ -3,6 +3,7 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -48,18 +49,46 @@ export function sendLines(port, lines, timeoutMs = 20000) {
   });
 }
 
+/** Waits until the text of `selector` on `page` is exactly `expected`; says what it was. */
+export async function expectText(page, selector, expected, timeout = 15000) {
+  try {
+    await page.waitForFunction(([sel, want]) => document.querySelector(sel)?.textContent === want,
+      [selector, expected], { timeout });
+  } catch (err) {
+    const got = await page.evaluate((sel) => document.querySelector(sel)?.textContent, selector);
+    throw new Error(`${selector}: expected "${expected}", still "${got}" after ${timeout} ms`, { cause: err });
+  }
+}
+
+/** GET `url` over HTTPS trusting only the PEM `ca`; resolves { status, body }. */
+export function httpsGet(url, ca, timeoutMs = 5000) {
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { ca, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    });
+    req.once('timeout', () => req.destroy(new Error(`GET ${url} took over ${timeoutMs} ms`)));
+    req.once('error', reject);
+  });
+}
+
 export class Service {
-  constructor(bin, config) {
+  /** `ca`: the PEM CA an HTTPS server's certificate (config http.tls) chains to. */
+  constructor(bin, config, { ca } = {}) {
     this.bin = bin;
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-browser-'));
     this.configPath = path.join(this.dir, 'config.json');
     fs.writeFileSync(this.configPath, JSON.stringify(config, null, 2));
     this.httpPort = Number(config.http.listen.split(':').pop());
+    this.https = Boolean(config.http.tls);
+    this.ca = ca;
     this.process = null;
   }
 
   get url() {
-    return `http://127.0.0.1:${this.httpPort}/`;
+    return `${this.https ? 'https' : 'http'}://127.0.0.1:${this.httpPort}/`;
   }
 
   async start(timeoutMs = 20000) {
@@ -72,6 +101,7 @@ export class Service {
     this.exited = new Promise((resolve) => this.process.once('exit', (code, signal) => resolve({ code, signal })));
     await waitFor(async () => {
       if (this.process.exitCode !== null) throw new Error(`sightline exited early:\n${this.stderr()}`);
+      if (this.https) return (await httpsGet(`${this.url}ready`, this.ca, 1000)).status === 200;
       const res = await fetch(`${this.url}ready`, { signal: AbortSignal.timeout(1000) });
       return res.status === 200;
     }, timeoutMs, 'sightline to be ready').catch((err) => {

@@ -254,7 +254,7 @@ def invalid_rules_fail_validation_with_their_json_path():
         {"name": "A", "expr": "error_rate", "stage": "enrih", "above": 0.05},
         {"name": "B", "expr": "latency_p99_us", "stage": "enrich", "above": 1, "below": 2},
         {"name": "C", "expr": "error_rate", "stage": "*", "above": 1, "summary": "{stag}"}],
-        "alertmanager": {"url": "https://127.0.0.1:9093"}})
+        "alertmanager": {"url": "http://127.0.0.1:9093", "tls": {"ca_file": "/nonexistent/ca.pem"}}})
     path = os.path.join(d, "bad.json")
     with open(path, "w") as f:
         json.dump(cfg, f)
@@ -262,7 +262,7 @@ def invalid_rules_fail_validation_with_their_json_path():
     assert r.returncode == 2, (r.returncode, r.stderr)
     for expect in ['alerts.rules[1]: give exactly one of "above" and "below"',
                    "alerts.rules[2].summary: unknown placeholder {stag}",
-                   "alerts.alertmanager.url: https is not supported",
+                   "alerts.alertmanager.tls: applies to https:// urls only",
                    'alerts.rules[0].stage: unknown stage "enrih"']:
         assert expect in r.stderr, (expect, r.stderr)
     shutil.rmtree(d, ignore_errors=True)

@@ -22,59 +22,11 @@ import tempfile
 import threading
 import time
 
-from harness import ClickHouse, Cases, Service, free_port, http, wait_until
+from harness import ClickHouse, Cases, NatsServer, Service, free_port, http, wait_until
 
 EXE = sys.argv[1]
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 cases = Cases()
-
-
-class NatsServer:
-    """One nats-server with JetStream (optionally a node of a cluster)."""
-
-    def __init__(self, name, port=None, cluster_port=None, routes=()):
-        self.name = name
-        self.port = port or free_port()
-        self.dir = tempfile.mkdtemp(prefix=f"sl-nats-{name}-")
-        conf = [f"server_name: {name}", f"listen: 127.0.0.1:{self.port}",
-                f'jetstream {{ store_dir: "{self.dir}/js" }}']
-        if cluster_port:
-            conf.append("cluster { name: c1, listen: 127.0.0.1:%d, routes: [%s] }" %
-                        (cluster_port, ", ".join(f"nats://127.0.0.1:{r}" for r in routes)))
-        self.conf = os.path.join(self.dir, "nats.conf")
-        with open(self.conf, "w") as f:
-            f.write("\n".join(conf) + "\n")
-        self.p = None
-        self.start()
-
-    @property
-    def url(self):
-        return f"nats://127.0.0.1:{self.port}"
-
-    def start(self):
-        self.log = open(os.path.join(self.dir, "server.log"), "a")
-        self.p = subprocess.Popen(["nats-server", "-c", self.conf], stdout=self.log, stderr=subprocess.STDOUT)
-
-        def up():
-            socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-            return True
-        assert wait_until(up, 15), open(self.log.name).read()[-800:]
-
-    def kill(self):
-        self.p.kill()
-        self.p.wait()
-
-    def stop(self):
-        if self.p and self.p.poll() is None:
-            self.p.terminate()
-            try:
-                self.p.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def remove(self):
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def agent_config(inport, servers, stream, subject="logs.{severity}", replicas=1, trace=False):

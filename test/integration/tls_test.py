@@ -20,37 +20,12 @@ import sys
 import tempfile
 import time
 
-from harness import Cases, Service, free_port, wait_until
+from harness import Cases, Pki, Service, free_port, wait_until
 
 EXE = os.path.abspath(sys.argv[1])
 cases = Cases()
-PKI = tempfile.mkdtemp(prefix="sl-tls-pki-")
-
-
-def openssl(*args):
-    p = subprocess.run(["openssl", *args], capture_output=True, text=True, timeout=60)
-    assert p.returncode == 0, (args, p.stderr)
-    return p.stdout
-
-
-def pki_path(name):
-    return os.path.join(PKI, name)
-
-
-def make_ca(name):
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-            "-subj", f"/CN={name}", "-keyout", pki_path(f"{name}.key"), "-out", pki_path(f"{name}.pem"))
-
-
-def make_cert(name, ca, san=None):
-    """A certificate for `name` signed by `ca` (a server one when `san` is given)."""
-    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", f"/CN={name}",
-            "-keyout", pki_path(f"{name}.key"), "-out", pki_path(f"{name}.csr"))
-    ext = pki_path(f"{name}.ext")
-    with open(ext, "w") as f:
-        f.write(f"subjectAltName={san}\n" if san else "extendedKeyUsage=clientAuth\n")
-    openssl("x509", "-req", "-in", pki_path(f"{name}.csr"), "-CA", pki_path(f"{ca}.pem"), "-CAkey", pki_path(f"{ca}.key"),
-            "-CAcreateserial", "-days", "2", "-extfile", ext, "-out", pki_path(f"{name}.pem"))
+PKI = Pki()
+pki_path, make_ca, make_cert = PKI.path, PKI.make_ca, PKI.make_cert
 
 
 make_ca("ca")
@@ -79,10 +54,7 @@ svc.wait_tcp(open_port)
 
 
 def client_context(cert=None):
-    ctx = ssl.create_default_context(cafile=pki_path("ca.pem"))
-    if cert:
-        ctx.load_cert_chain(pki_path(f"{cert}.pem"), pki_path(f"{cert}.key"))
-    return ctx
+    return PKI.client_context(cert=cert)
 
 
 def send_tls(port, data, cert=None):

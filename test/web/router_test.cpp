@@ -122,6 +122,24 @@ BOOST_AUTO_TEST_CASE(error_response_is_a_json_object_with_the_status) {
     BOOST_TEST(error_of(old) == "gone");
 }
 
+BOOST_AUTO_TEST_CASE(the_servers_own_origin_has_its_scheme) {
+    api_context ctx;
+    http_request req{http::verb::get, "/ws", 11};
+    req.set(http::field::host, "127.0.0.1:8443");
+    auto with_origin = [&](const std::string& origin) {
+        req.set(http::field::origin, origin);
+        return sightline::origin_ok(req, ctx);
+    };
+    BOOST_TEST(with_origin("http://127.0.0.1:8443"));
+    BOOST_TEST(!with_origin("https://127.0.0.1:8443"));
+    ctx.https = true;  // http.tls: a page served over plain http is another origin
+    BOOST_TEST(with_origin("https://127.0.0.1:8443"));
+    BOOST_TEST(!with_origin("http://127.0.0.1:8443"));
+    BOOST_TEST(!with_origin("https://127.0.0.1:8444"));
+    ctx.allowed_origins = {"http://dash.example.com"};
+    BOOST_TEST(with_origin("http://dash.example.com"));
+}
+
 BOOST_AUTO_TEST_CASE(reload_is_a_post_from_here_under_the_token) {
     fixture f;
     http_request req{http::verb::post, "/reload", 11};

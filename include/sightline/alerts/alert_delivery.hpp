@@ -45,6 +45,7 @@ private:
     struct receiver {
         std::string kind;  // "alertmanager" or "webhook"
         http_url url;
+        std::shared_ptr<const tls_client> tls;  // with an https url
         std::deque<std::string> queue;
         std::unique_ptr<net::steady_timer> wake;
         std::unique_ptr<net::steady_timer> backoff;

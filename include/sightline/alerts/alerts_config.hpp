@@ -8,6 +8,7 @@
 #include "sightline/alerts/alert_rule.hpp"
 #include "sightline/core/http_url.hpp"
 #include "sightline/core/problems.hpp"
+#include "sightline/core/tls_client.hpp"
 
 namespace sightline {
 
@@ -20,15 +21,21 @@ struct alert_delivery_config {
     std::int64_t queue_capacity = 256;   // messages waiting per receiver; the oldest goes first
 };
 
+/// Where alerts are POSTed, and how its certificate is checked when the URL is https://.
+struct alert_receiver {
+    http_url url;
+    std::optional<tls_client_settings> tls;  // only with https (absent: the system's CAs)
+};
+
 /// The `alerts` section.
 struct alerts_config {
     std::vector<alert_rule> rules;
     /// True when the config gave no `rules` key: the built-in rules apply.
     bool built_in_rules = true;
-    std::optional<http_url> alertmanager;
+    std::optional<alert_receiver> alertmanager;
     /// Firing alerts are sent to Alertmanager again this often (like Prometheus).
     std::int64_t resend_interval_ms = 60000;
-    std::vector<http_url> webhooks;
+    std::vector<alert_receiver> webhooks;
     alert_delivery_config delivery;
     /// Alert transitions kept for GET /alerts.
     std::int64_t history_capacity = 500;

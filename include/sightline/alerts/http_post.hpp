@@ -4,6 +4,7 @@
 
 #include "sightline/core/http_url.hpp"
 #include "sightline/core/net.hpp"
+#include "sightline/core/tls_client.hpp"
 
 namespace sightline {
 
@@ -14,8 +15,10 @@ struct http_post_result {
     std::string error;
 };
 
-/// POSTs a JSON `body` to `url` on the calling coroutine's executor. Resolving,
-/// connecting, sending and reading the answer all fit in `timeout`.
-net::awaitable<http_post_result> http_post(const http_url& url, std::string body, std::chrono::milliseconds timeout);
+/// POSTs a JSON `body` to `url` on the calling coroutine's executor, over TLS with
+/// `tls` (an https url). Resolving, connecting, the handshake, sending and reading the
+/// answer all fit in `timeout`.
+net::awaitable<http_post_result> http_post(const http_url& url, std::string body, std::chrono::milliseconds timeout,
+                                           std::shared_ptr<const tls_client> tls = nullptr);
 
 }  // namespace sightline

@@ -7,6 +7,7 @@
 
 #include "sightline/core/param_schema.hpp"
 #include "sightline/core/problems.hpp"
+#include "sightline/core/tls_settings.hpp"
 
 namespace sightline {
 
@@ -61,6 +62,8 @@ struct http_config {
     std::int64_t request_timeout_ms = 10000;
     std::int64_t keep_alive_timeout_ms = 30000;
     std::int64_t max_connections = 1024;
+    /// HTTPS and WSS with these credentials (README "TLS"); none: plain HTTP.
+    std::optional<tls_settings> tls;
 };
 
 /// The `trace` section.

@@ -15,16 +15,17 @@ struct host_port {
 /// `default_port` is not empty); nullopt with `why` set when it is not one.
 std::optional<host_port> parse_host_port(std::string_view text, std::string_view default_port, std::string& why);
 
-/// A plain-HTTP endpoint alerts and http sinks deliver to ("http://host:port/path").
+/// An HTTP endpoint alerts and http sinks deliver to ("http://host:port/path",
+/// "https://host/path").
 struct http_url {
     std::string text;    // as configured, for logs and stats
+    bool https = false;
     std::string host;
-    std::string port;    // "80" when absent
+    std::string port;    // "80" (or "443" for https) when absent
     std::string target;  // path and query, "/" when absent
 };
 
-/// Parses "http://host[:port][/path[?query]]"; nullopt with `why` set when it is not one
-/// (https is refused: delivery speaks plain HTTP on a trusted network or loopback).
+/// Parses "http[s]://host[:port][/path[?query]]"; nullopt with `why` set when it is not one.
 std::optional<http_url> parse_http_url(std::string_view text, std::string& why);
 
 }  // namespace sightline

@@ -12,6 +12,8 @@ tcp::endpoint parse_endpoint(const std::string& text);
 /// "ADDRESS:PORT" as logs and messages print it.
 std::string to_string(const tcp::endpoint& e);
 std::string to_string(const udp::endpoint& e);
+/// The peer of a connected socket as to_string prints it, or "?" once it is gone.
+std::string peer_of(const tcp::socket& s);
 
 /// Opens `a`, binds it to `at` (SO_REUSEADDR) and listens. On failure throws
 /// std::runtime_error "<failing> ADDRESS: reason", e.g. failing = "source tcp_in: cannot

@@ -7,9 +7,15 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "sightline/core/problems.hpp"
+#include "sightline/core/tls_client.hpp"
 
 namespace sightline {
 
@@ -20,6 +26,10 @@ struct nats_error : std::runtime_error {
 
 /// "what: <nats.c status text>[ (JetStream error N)]".
 std::string nats_error_text(std::string_view what, natsStatus s, jsErrCode js = static_cast<jsErrCode>(0));
+
+/// Checks a nats sink's or source's `servers` (nats:// or tls:// URLs, at least one)
+/// and its `tls`.
+void check_nats_servers(const boost::json::object& params, const std::string& path, problems& found);
 
 /// One connection to NATS with a JetStream context, for the nats sink and source, over
 /// nats.c (libnats-dev): the library reconnects for ever by itself, buffering publishes
@@ -38,6 +48,9 @@ public:
         std::function<void(bool connected)> on_connection;
         /// Every asynchronous publish's outcome: `ack` or `error` is set.
         std::function<void(natsMsg* msg, jsPubAck* ack, jsPubAckErr* error)> on_publish;
+        /// TLS to the servers (also when a URL is tls://); nats.c verifies the server's
+        /// certificate against ca_file (or the system's CAs) and server_name.
+        std::optional<tls_client_settings> tls;
     };
 
     /// Throws nats_error when the settings are unusable (a malformed URL).

@@ -1,6 +1,6 @@
 #pragma once
-#include <boost/asio/ssl.hpp>
 #include <boost/json/object.hpp>
+#include <boost/system/error_code.hpp>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -8,6 +8,11 @@
 
 #include "sightline/core/param_schema.hpp"
 #include "sightline/core/problems.hpp"
+
+// Light on purpose (the configuration includes it): core/tls_stream.hpp has the rest.
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace sightline {
 
@@ -23,6 +28,13 @@ struct tls_settings {
     std::chrono::milliseconds handshake_timeout{10000};
 };
 
+/// params' `tls` object for the checks of a server's or a client's settings: null when
+/// absent or null; when it is no object that is a problem (`hint` shows one).
+const boost::json::object* tls_object_to_check(const boost::json::object& params, const std::string& path,
+                                               problems& found, std::string_view hint);
+/// The string under `key` of a `tls` object ("" when absent).
+std::string tls_text(const boost::json::object& tls, std::string_view key);
+
 /// The `tls` parameter spec (an object; absent: plain TCP).
 param_spec tls_param();
 /// Checks a `tls` object under `path`: known keys, cert_file and key_file given,
@@ -36,7 +48,8 @@ std::optional<tls_settings> tls_from_params(const boost::json::object& params);
 std::shared_ptr<ssl::context> make_server_tls_context(const tls_settings& s);
 
 /// Why a TLS handshake failed, as counted and logged: "not_tls" (a plaintext client),
-/// "certificate" (a client certificate missing or not verified), "other".
+/// "certificate" (a client certificate missing or not verified, or the client refused
+/// ours), "other".
 std::string_view tls_failure_reason(const boost::system::error_code& ec);
 
 }  // namespace sightline

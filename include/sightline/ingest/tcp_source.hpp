@@ -8,7 +8,7 @@
 
 #include "sightline/core/log.hpp"
 #include "sightline/core/net.hpp"
-#include "sightline/core/tls_settings.hpp"
+#include "sightline/core/tls_credentials.hpp"
 #include "sightline/ingest/frame_splitter.hpp"
 #include "sightline/ingest/source.hpp"
 
@@ -64,8 +64,6 @@ private:
     net::awaitable<void> read_tls(tcp::socket& socket, std::shared_ptr<ssl::context> ctx, frame_splitter& splitter);
     /// Cuts `bytes` into lines and delivers them.
     net::awaitable<void> take(frame_splitter& splitter, std::string_view bytes);
-    /// Counts and logs a failed handshake.
-    void handshake_failed(const tcp::socket& socket, std::string_view reason, const std::string& detail);
     net::awaitable<void> shutdown_deadline();
     /// Called whenever the accept loop or a connection ends; sends end-of-stream once
     /// the listener is closed and the last connection is gone.
@@ -84,12 +82,7 @@ private:
     bool finished_ = false;
     std::atomic<bool> stopping_{false};
 
-    std::shared_ptr<ssl::context> tls_;  // current credentials (guarded by mutex_); null: plain TCP
-    std::atomic<std::uint64_t> tls_handshakes_{0};
-    std::atomic<std::uint64_t> tls_failed_not_tls_{0}, tls_failed_certificate_{0}, tls_failed_timeout_{0},
-        tls_failed_other_{0};
-    std::atomic<std::uint64_t> tls_reloads_{0}, tls_reload_failures_{0};
-    log::rate_limiter handshake_log_{std::chrono::seconds(10), 10};
+    std::unique_ptr<tls_credentials> tls_;  // null: plain TCP
 };
 
 }  // namespace sightline

@@ -210,6 +210,9 @@ struct system_stats {
     std::optional<named_counts> websocket_frames_dropped_by_type;
     std::optional<std::uint64_t> websocket_queued_bytes;
     std::optional<std::uint64_t> websocket_slow_clients_closed;
+    /// The HTTP server's TLS handshakes, failures by reason and reloads (names as a tcp
+    /// source's figures); empty when it speaks plain HTTP.
+    std::vector<std::pair<std::string, std::uint64_t>> http_tls;
     /// Hot reloads (README "Reload"): applied and refused, when the last one was asked
     /// for, and the problems of the last one while it stands refused (health shows them).
     std::uint64_t reloads_applied = 0;

@@ -9,10 +9,9 @@
 
 #include "sightline/core/trace_record.hpp"
 #include "sightline/web/frame_queue.hpp"
+#include "sightline/web/push_client.hpp"
 
 namespace sightline {
-
-class websocket_session;
 
 /// Fans one serialized frame out to every WebSocket client. Holds weak pointers: a
 /// closed session simply disappears. The list is copied under the lock and frames are
@@ -25,7 +24,7 @@ public:
     static constexpr std::size_t max_total_bytes = 64 * 1024 * 1024;
 
     /// Registers a session.
-    void add(const std::shared_ptr<websocket_session>& s);
+    void add(const std::shared_ptr<push_client>& s);
     /// Sends `frame` to every client; droppable kinds (stats, trace, error) may be
     /// skipped by a client that is behind, never blocking anyone.
     void publish(const std::shared_ptr<const std::string>& frame, frame_kind kind);
@@ -54,13 +53,13 @@ public:
 
 private:
     /// The sessions still open (copied under the lock; used outside it).
-    std::vector<std::shared_ptr<websocket_session>> live() const;
+    std::vector<std::shared_ptr<push_client>> live() const;
 
     std::array<std::atomic<std::uint64_t>, frame_kind_count> dropped_{};
     std::shared_ptr<std::atomic<std::int64_t>> queued_bytes_ = std::make_shared<std::atomic<std::int64_t>>(0);
     std::atomic<std::uint64_t> slow_clients_closed_{0};
     mutable std::mutex mutex_;
-    mutable std::vector<std::weak_ptr<websocket_session>> sessions_;
+    mutable std::vector<std::weak_ptr<push_client>> sessions_;
 };
 
 }  // namespace sightline

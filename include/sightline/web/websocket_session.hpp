@@ -7,8 +7,10 @@
 #include <string>
 
 #include "sightline/core/net.hpp"
+#include "sightline/core/tls_stream.hpp"
 #include "sightline/observe/trace_store.hpp"
 #include "sightline/web/frame_queue.hpp"
+#include "sightline/web/push_client.hpp"
 #include "sightline/web/router.hpp"
 
 namespace sightline {
@@ -21,7 +23,10 @@ class broadcaster;
 /// a client that falls behind loses its oldest droppable frames (counted by kind, and
 /// told in a `gap` message), never anyone else's, and one that takes no frame for
 /// `max_behind` is closed. Frames are shared between clients, never copied per client.
-class websocket_session : public std::enable_shared_from_this<websocket_session> {
+/// `Stream` is beast::tcp_stream (ws://) or tls_stream (wss://), both instantiated in
+/// the .cpp.
+template <class Stream>
+class websocket_session final : public push_client, public std::enable_shared_from_this<websocket_session<Stream>> {
 public:
     static constexpr std::size_t max_queued_frames = 64;
     /// Bytes a client's queue may hold (twice that for frames that are never dropped).
@@ -34,16 +39,13 @@ public:
     /// `make_hello` builds the first message once the session has joined the
     /// broadcaster (so no push falls between the two); `slot` is held for the session's
     /// life (it counts against the server's session cap).
-    websocket_session(beast::tcp_stream stream, std::function<std::string()> make_hello,
+    websocket_session(Stream stream, std::function<std::string()> make_hello,
                       std::chrono::milliseconds max_behind, std::shared_ptr<void> slot = {});
-    ~websocket_session();
+    ~websocket_session() override;
     /// Completes the upgrade for `req` and runs until the client goes away.
     void start(http_request req, broadcaster& hub);
-    /// Queues a frame (any thread).
-    void send(std::shared_ptr<const std::string> frame, frame_kind kind);
-    /// The client's trace subscription (null: every trace), for the broadcaster to
-    /// serialize once per distinct subscription (any thread).
-    std::shared_ptr<const trace_filter> filter() const;
+    void send(std::shared_ptr<const std::string> frame, frame_kind kind) override;
+    std::shared_ptr<const trace_filter> filter() const override;
 
 private:
     net::awaitable<void> run(http_request req, broadcaster* hub);
@@ -56,7 +58,7 @@ private:
     /// Acts on one message from the client.
     void on_message(std::string_view text);
 
-    websocket::stream<beast::tcp_stream> ws_;
+    websocket::stream<Stream> ws_;
     std::function<std::string()> make_hello_;
     frame_queue queue_;  // only on the strand
     net::steady_timer wake_;
