@@ -39,8 +39,9 @@ net::awaitable<http_post_result> http_post(const http_url& url, std::string body
     result.status = parser.get().result_int();
     result.ok = result.status >= 200 && result.status < 300;
     if (!result.ok) result.error = "HTTP " + std::to_string(result.status) + ": " + parser.get().body().substr(0, 200);
-    auto bye = conn.shutdown(std::chrono::milliseconds(500));
-    co_await std::move(bye);
+    // The answer is complete (its length was known): close without waiting for more,
+    // so the whole POST stays within `timeout`.
+    conn.tcp().close();
     co_return result;
 }
 

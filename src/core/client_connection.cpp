@@ -23,14 +23,15 @@ net::awaitable<std::string> client_connection::connect(const std::string& host, 
     // The resolver has no deadline of its own: race it against a timer. Both are shared
     // with the timer's handler, which may run after this coroutine moved on.
     auto resolver = std::make_shared<tcp::resolver>(ex);
-    net::steady_timer resolve_timer(ex, timeout);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;  // for all the steps together
+    net::steady_timer resolve_timer(ex, deadline);
     resolve_timer.async_wait([resolver](const error_code& ec) {
         if (!ec) resolver->cancel();
     });
     auto [rec, endpoints] = co_await resolver->async_resolve(host, port, use_aw_ec);
     resolve_timer.cancel();
     if (rec) co_return "resolve " + host + ": " + (rec == net::error::operation_aborted ? "timed out" : rec.message());
-    tcp().expires_after(timeout);
+    tcp().expires_at(deadline);
     auto [cec, ep] = co_await tcp().async_connect(endpoints, use_aw_ec);
     if (cec) co_return "connect to " + where + ": " + (cec == beast::error::timeout ? "timed out" : cec.message());
     if (auto* secure = std::get_if<tls_stream>(&stream_)) {

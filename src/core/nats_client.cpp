@@ -1,19 +1,62 @@
 #include "sightline/core/nats_client.hpp"
 
+#include <algorithm>
 #include <boost/json/value_to.hpp>
 #include <filesystem>
 
 namespace sightline {
 
-void check_nats_servers(const boost::json::object& params, const std::string& path, problems& found) {
-    const auto& servers = params.at("servers").as_array();
-    if (servers.empty()) found.add(path_join(path, "servers"), "needs at least one URL");
-    for (std::size_t k = 0; k < servers.size(); ++k) {
-        auto url = boost::json::value_to<std::string>(servers[k]);
-        if (url.rfind("nats://", 0) != 0 && url.rfind("tls://", 0) != 0)
-            found.add(path_join(path, "servers") + "[" + std::to_string(k) + "]", "expected nats://host:port or tls://host:port");
+namespace {
+bool any_tls_url(const std::vector<std::string>& servers) {
+    return std::any_of(servers.begin(), servers.end(), [](const auto& u) { return u.rfind("tls://", 0) == 0; });
+}
+
+std::vector<std::string> servers_of(const boost::json::object& params) {
+    std::vector<std::string> out;
+    for (const auto& s : params.at("servers").as_array()) out.push_back(boost::json::value_to<std::string>(s));
+    return out;
+}
+
+/// The one host name all `servers` share, or "" when they differ.
+std::string common_host(const std::vector<std::string>& servers) {
+    std::string host;
+    for (const auto& url : servers) {
+        auto h = nats_url_host(url);
+        if (!host.empty() && h != host) return "";
+        host = h;
     }
+    return host;
+}
+}  // namespace
+
+std::string nats_url_host(std::string_view url) {
+    if (auto scheme = url.find("://"); scheme != std::string_view::npos) url.remove_prefix(scheme + 3);
+    url = url.substr(0, url.find('/'));
+    if (auto at = url.rfind('@'); at != std::string_view::npos) url.remove_prefix(at + 1);
+    if (!url.empty() && url.front() == '[') return std::string(url.substr(1, url.find(']') - 1));
+    return std::string(url.substr(0, url.rfind(':')));
+}
+
+void check_nats_servers(const boost::json::object& params, const std::string& path, problems& found) {
+    auto servers = servers_of(params);
+    if (servers.empty()) found.add(path_join(path, "servers"), "needs at least one URL");
+    for (std::size_t k = 0; k < servers.size(); ++k)
+        if (servers[k].rfind("nats://", 0) != 0 && servers[k].rfind("tls://", 0) != 0)
+            found.add(path_join(path, "servers") + "[" + std::to_string(k) + "]", "expected nats://host:port or tls://host:port");
     check_tls_client(params, path, found);
+    auto tls = tls_client_from_params(params);
+    if ((tls || any_tls_url(servers)) && (!tls || tls->server_name.empty()) && !servers.empty() &&
+        common_host(servers).empty())
+        found.add(path_join(path, "tls"),
+                  "servers of different host names need tls.server_name, the name their certificates carry "
+                  "(nats.c verifies one name for all)");
+}
+
+std::optional<tls_client_settings> nats_tls_of(const boost::json::object& params, const std::string& owner) {
+    auto tls = tls_client_from_params(params);
+    if (!tls && any_tls_url(servers_of(params))) tls = tls_client_settings{};
+    if (tls) make_tls_client(*tls, owner);  // the files, checked (nats.c loads them again itself)
+    return tls;
 }
 
 std::string nats_error_text(std::string_view what, natsStatus s, jsErrCode js) {
@@ -36,10 +79,11 @@ nats_client::nats_client(settings s) : settings_(std::move(s)) {
     check(natsOptions_Create(&opts_), "nats options");
     check(natsOptions_SetServers(opts_, urls.data(), static_cast<int>(urls.size())), "servers " + servers_text_);
     check(natsOptions_SetName(opts_, settings_.name.c_str()), "name");
-    bool tls_url = false;
-    for (const auto& url : settings_.servers) tls_url = tls_url || url.rfind("tls://", 0) == 0;
-    if (settings_.tls || tls_url) {
+    if (settings_.tls || any_tls_url(settings_.servers)) {
         auto t = settings_.tls.value_or(tls_client_settings{});
+        // nats.c checks the certificate's name only when told one: the name given, or
+        // the host every server URL shares (the check refuses configs with neither).
+        if (t.server_name.empty()) t.server_name = common_host(settings_.servers);
         check(natsOptions_SetSecure(opts_, true), "tls");
         // nats.c trusts no CA by itself: the system's bundle unless a ca_file is given.
         std::string ca = t.ca_file.empty() ? "/etc/ssl/certs/ca-certificates.crt" : t.ca_file;

@@ -313,7 +313,7 @@ source_descriptor nats_source_descriptor() {
     d.create = [](net::io_context& ioc, const component_config& c) -> std::shared_ptr<source> {
         nats_source_config cfg;
         for (const auto& s : c.params.at("servers").as_array()) cfg.servers.push_back(boost::json::value_to<std::string>(s));
-        cfg.tls = tls_client_from_params(c.params);
+        cfg.tls = nats_tls_of(c.params, "source " + c.id);
         cfg.stream = boost::json::value_to<std::string>(c.params.at("stream"));
         cfg.consumer = boost::json::value_to<std::string>(c.params.at("consumer"));
         cfg.filter_subject = boost::json::value_to<std::string>(c.params.at("filter_subject"));

@@ -85,7 +85,7 @@ public:
                                      std::chrono::system_clock::now().time_since_epoch())
                                      .count())) {
         for (const auto& s : c.params.at("servers").as_array()) servers_.push_back(boost::json::value_to<std::string>(s));
-        tls_ = tls_client_from_params(c.params);
+        tls_ = nats_tls_of(c.params, "sink " + c.id);
         for (const auto& s : c.params.at("stream_subjects").as_array())
             stream_subjects_.push_back(boost::json::value_to<std::string>(s));
         if (stream_subjects_.empty()) stream_subjects_.push_back(wildcard_of(subject_));

@@ -67,7 +67,8 @@ private:
         auto conn = conn_;
         net::steady_timer timer(strand_, write_timeout_);
         auto write = conn->visit([&](auto& s) { return net::async_write(s, net::buffer(m.payload), use_aw_ec); });
-        auto result = co_await (std::move(write) || timer.async_wait(use_aw_ec));
+        auto deadline = timer.async_wait(use_aw_ec);
+        auto result = co_await (std::move(write) || std::move(deadline));
         error_code ec = result.index() == 0 ? std::get<0>(std::get<0>(result)) : error_code(net::error::timed_out);
         if (ec) {
             drop_connection();
@@ -122,6 +123,15 @@ private:
     }
 
     void on_stop() override {
+        if (conn_ && conn_->secure()) {
+            // TLS ends with close_notify (bounded), so a receiver sees a clean end, not a
+            // truncated session; the coroutine holds the connection until it is done.
+            ++generation_;
+            net::co_spawn(strand_, [conn = std::move(conn_)] { return conn->shutdown(std::chrono::milliseconds(1000)); },
+                          net::detached);
+            delivery.set_connected(false);
+            return;
+        }
         if (conn_) {
             error_code ignored;
             conn_->tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);

@@ -155,9 +155,12 @@ bool origin_ok(const http_request& req, const api_context& ctx) {
     for (const auto& allowed : ctx.allowed_origins)
         if (origin == allowed) return true;
     auto host = req[http::field::host];
-    // Our own origin only with our scheme: over HTTPS a page served by plain http on the
-    // same name is another origin (a downgrade), and the other way round.
-    return !host.empty() && origin == (ctx.https ? "https://" : "http://") + std::string(host);
+    // Over HTTPS our own origin is https:// only: a page served by plain http on the same
+    // name is another origin (a downgrade). Plain HTTP may sit behind a proxy that ends
+    // TLS, so there both schemes are ours.
+    if (host.empty()) return false;
+    if (origin == "https://" + std::string(host)) return true;
+    return !ctx.https && origin == "http://" + std::string(host);
 }
 
 http_response error_response(http::status status, std::string_view message, unsigned version) {

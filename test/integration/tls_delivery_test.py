@@ -281,6 +281,8 @@ wrong = Service(EXE, {
          "tls": {"ca_file": OTHER_CA}},
         {"type": "nats", "id": "js_other_ca", "servers": [nats.url], "tls": {"ca_file": OTHER_CA},
          "subject": "tls.refused", "stream": "TLSLOGS"},
+        {"type": "nats", "id": "js_wrong_name", "servers": [nats.url],
+         "tls": {"ca_file": CA, "server_name": "logs.example.com"}, "subject": "tls.refused", "stream": "TLSLOGS"},
     ],
     "alerts": {"rules": [{"name": "AlwaysOn", "expr": "rss_bytes", "above": 0, "severity": "info"}],
                "webhooks": [{"url": f"https://127.0.0.1:{alertmanager.port}/api/v2/alerts", "tls": {"ca_file": OTHER_CA}}],
@@ -298,7 +300,7 @@ def sinks_trusting_another_ca_or_name_are_refused_and_say_why():
                          ("ch_other_ca", "certificate verify failed")):
         assert wait_until(lambda: why in sink(wrong, sink_id)["last_error"], 20), (sink_id, sink(wrong, sink_id))
     # The one line read waits in every sink (accepted, in flight, neither delivered nor failed).
-    for sink_id in ("fwd_other_ca", "fwd_wrong_name", "ch_other_ca", "js_other_ca"):
+    for sink_id in ("fwd_other_ca", "fwd_wrong_name", "ch_other_ca", "js_other_ca", "js_wrong_name"):
         s = sink(wrong, sink_id)
         assert (s["accepted"], s["in_flight_lines"], s["lines"], s["errors"], s["connected"]) == (1, 1, 0, 0, False), \
             (sink_id, s)

@@ -16,9 +16,9 @@ struct http_post_result {
 };
 
 /// POSTs a JSON `body` to `url` on the calling coroutine's executor, over TLS with
-/// `tls` (an https url). Resolving, connecting, the handshake, sending and reading the
+/// `tls` (an https url; null for http). Resolving, connecting, the handshake, sending and reading the
 /// answer all fit in `timeout`.
 net::awaitable<http_post_result> http_post(const http_url& url, std::string body, std::chrono::milliseconds timeout,
-                                           std::shared_ptr<const tls_client> tls = nullptr);
+                                           std::shared_ptr<const tls_client> tls);
 
 }  // namespace sightline

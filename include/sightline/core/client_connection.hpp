@@ -20,7 +20,7 @@ public:
     beast::tcp_stream& tcp();
     bool secure() const { return tls_ != nullptr; }
 
-    /// Resolves `host`, connects (within `timeout`) and, with TLS, handshakes,
+    /// Resolves `host`, connects and, with TLS, handshakes (all within `timeout`),
     /// verifying the server's certificate. Empty on success, else what failed, e.g.
     /// "connect to 127.0.0.1:9: Connection refused" or "TLS handshake with
     /// 127.0.0.1:6443: certificate verify failed: unable to get local issuer certificate".

@@ -28,8 +28,17 @@ struct nats_error : std::runtime_error {
 std::string nats_error_text(std::string_view what, natsStatus s, jsErrCode js = static_cast<jsErrCode>(0));
 
 /// Checks a nats sink's or source's `servers` (nats:// or tls:// URLs, at least one)
-/// and its `tls`.
+/// and its `tls`; TLS to servers of different host names needs tls.server_name (nats.c
+/// verifies one name for all).
 void check_nats_servers(const boost::json::object& params, const std::string& path, problems& found);
+
+/// The TLS of a nats sink's or source's params (a `tls` object, or tls:// URLs), or
+/// nullopt for plain NATS. Its files are loaded once now, so one that cannot be used
+/// stops start-up: std::runtime_error naming `owner` and the file.
+std::optional<tls_client_settings> nats_tls_of(const boost::json::object& params, const std::string& owner);
+
+/// The host of a NATS URL ("tls://user:pw@[::1]:4222" -> "::1").
+std::string nats_url_host(std::string_view url);
 
 /// One connection to NATS with a JetStream context, for the nats sink and source, over
 /// nats.c (libnats-dev): the library reconnects for ever by itself, buffering publishes

@@ -37,7 +37,8 @@ struct api_context {
     std::string token;
     /// Origins allowed to open /ws besides the server's own.
     std::vector<std::string> allowed_origins;
-    /// The server speaks HTTPS (http.tls): its own origin is https://Host, never http://.
+    /// The server speaks HTTPS (http.tls): its own origin is https://Host only (plain
+    /// HTTP takes http:// and https://, as behind a proxy that ends TLS).
     bool https = false;
     /// Host names (besides IP literals and localhost names) requests may name in `Host`:
     /// "logs.example.com", or ".example.com" for it and every subdomain.
