@@ -189,7 +189,9 @@ def nats_down_at_the_agents_start_means_backpressure_then_full_delivery():
         # Nothing can be delivered: the sink holds its window, the pipeline fills, and the
         # TCP source stops reading (the sender is slowed down by TCP itself).
         assert wait_until(lambda: agent.stats()["sources"]["in"]["paused"], 20), agent.stats()["sources"]
-        s = agent.stats()["sinks"]["js"]
+        # The sink's first message may form a little after the source paused (slowly, under ASan).
+        s = wait_until(lambda: (lambda js: js if js["retries"] > 0 else None)(agent.stats()["sinks"]["js"]), 10) \
+            or agent.stats()["sinks"]["js"]
         assert s["lines"] == 0 and s["connected"] is False and s["retries"] > 0, s
         assert 0 < s["in_flight_lines"] < 500000, s
         read = agent.stats()["sources"]["in"]["lines"]
