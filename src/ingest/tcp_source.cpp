@@ -171,10 +171,24 @@ net::awaitable<void> tcp_source::read_tls(tcp::socket& socket, std::shared_ptr<s
     timer.expires_after(cfg_.tls->handshake_timeout);
     // A client that connects and says nothing (or speaks slowly) must not hold the
     // connection: the handshake has a deadline.
-    auto shaken = co_await (stream.async_handshake(ssl::stream_base::server, use_aw_ec) || timer.async_wait(use_aw_ec));
-    if (shaken.index() == 1) {
+    auto timed_out = [&] {
         tls_->handshake_failed("timeout", peer_of(socket),
                                "no handshake within " + std::to_string(cfg_.tls->handshake_timeout.count()) + " ms");
+    };
+    auto readable = co_await (socket.async_wait(tcp::socket::wait_read, use_aw_ec) || timer.async_wait(use_aw_ec));
+    if (readable.index() == 1) {
+        timed_out();
+        co_return;
+    }
+    // A peer that closes without a byte (a port probe, a load balancer's check) tried no
+    // handshake: nothing to count or log.
+    error_code closed;
+    if (socket.available(closed) == 0) co_return;
+    auto handshake = stream.async_handshake(ssl::stream_base::server, use_aw_ec);
+    auto deadline = timer.async_wait(use_aw_ec);
+    auto shaken = co_await (std::move(handshake) || std::move(deadline));
+    if (shaken.index() == 1) {
+        timed_out();
         co_return;
     }
     if (auto [ec] = std::get<0>(shaken); ec) {

@@ -305,6 +305,15 @@ class Cases:
             self.failed += 1
             print(f"FAIL {fn.__name__}: {type(e).__name__}: {e}", flush=True)
 
+    def run_if(self, condition):
+        """@cases.run_if(cond): runs the case when cond holds, else prints it as skipped."""
+        def decorate(fn):
+            if condition:
+                return self.run(fn)
+            print(f"skip {fn.__name__}", flush=True)
+            return fn
+        return decorate
+
     def finish(self):
         print(f"{self.passed} passed, {self.failed} failed")
         return 1 if self.failed else 0

@@ -25,6 +25,13 @@ from harness import Alertmanager, Cases, ClickHouse, NatsServer, Pki, Service, W
 
 EXE = os.path.abspath(sys.argv[1])
 cases = Cases()
+# Debian 12's nats.c (3.4.1) reads a TLS connection on one thread while another writes
+# it, without a lock; nats.c 3.11 fixed it (commit fa0f4c1b, "Protect SSL_read/SSL_write
+# with mutex"). ThreadSanitizer rightly reports that race inside libssl, so under TSan
+# the NATS-over-TLS parts are left out (README "TLS" says so); every other flavour runs them.
+NATS_TLS = "thread" not in os.environ.get("SIGHTLINE_SANITIZED", "")
+if not NATS_TLS:
+    print("skip NATS over TLS under ThreadSanitizer: the race is in Debian 12's nats.c 3.4.1 (fixed in 3.11)")
 PKI = Pki()
 PKI.make_ca("ca")
 PKI.make_ca("other_ca")
@@ -160,7 +167,7 @@ def sighup_loads_a_new_https_certificate():
 
 # ---------------------------------------------------------------- clients: the receivers
 
-nats = NatsServer("tls", tls=(PKI.path("server.pem"), PKI.path("server.key")))
+nats = NatsServer("tls", tls=(PKI.path("server.pem"), PKI.path("server.key"))) if NATS_TLS else None
 clickhouse = ClickHouse(tls=(PKI.path("server.pem"), PKI.path("server.key")))
 clickhouse.query("CREATE TABLE tls_logs (n UInt32, message String) ENGINE = MergeTree ORDER BY n")
 alertmanager = Alertmanager(tls=(PKI.path("server.pem"), PKI.path("server.key")), client_tls=trusting)
@@ -171,8 +178,8 @@ tls_in = free_port()
 receiver = Service(EXE, {
     "sources": [
         {"type": "tcp", "id": "tls_in", "listen": f"127.0.0.1:{tls_in}", "framing": "octet_counted", "tls": SERVER_TLS},
-        {"type": "nats", "id": "from_nats", "servers": [nats.url], "tls": {"ca_file": CA},
-         "stream": "TLSLOGS", "consumer": "reader"},
+        *([{"type": "nats", "id": "from_nats", "servers": [nats.url], "tls": {"ca_file": CA},
+            "stream": "TLSLOGS", "consumer": "reader"}] if NATS_TLS else []),
     ],
     "processors": [{"type": "tagger", "id": "pass"}],
     "sinks": [{"type": "file", "id": "out", "path": "out.log", "flush_interval_ms": 50}],
@@ -197,8 +204,8 @@ sender = Service(EXE, {
     "sinks": [
         {"type": "tcp", "id": "fwd", "address": f"127.0.0.1:{tls_in}", "framing": "octet_counted",
          "tls": {"ca_file": CA}},
-        {"type": "nats", "id": "js", "servers": [nats.url], "tls": {"ca_file": CA, "server_name": "localhost"},
-         "subject": "tls.logs", "stream": "TLSLOGS", "create_stream": True},
+        *([{"type": "nats", "id": "js", "servers": [nats.url], "tls": {"ca_file": CA, "server_name": "localhost"},
+            "subject": "tls.logs", "stream": "TLSLOGS", "create_stream": True}] if NATS_TLS else []),
         {"type": "http", "id": "ch", "url": clickhouse.insert_url("tls_logs", https=True), "format": "json",
          "tls": {"ca_file": CA}, "batch_timeout_ms": 100},
     ],
@@ -226,16 +233,21 @@ def sink(svc, sink_id):
 @cases.run
 def the_tcp_sink_forwards_over_verified_tls():
     # Each line reaches the receiver twice: through the tcp sink and through NATS.
-    got = wait_until(lambda: (lambda o: o if len(o) >= 2 * N else None)(out_lines()), 30)
-    assert got, (len(out_lines()), sink(sender, "fwd"), receiver.stats()["sources"])
-    assert sorted(got) == sorted(lines * 2), got[:3]
-    tls_source = receiver.stats()["sources"]["tls_in"]
-    assert tls_source["lines"] == N and tls_source["tls_handshakes"] == 1, tls_source
+    copies = 2 if NATS_TLS else 1
+    got = wait_until(lambda: (lambda o: o if len(o) >= copies * N else None)(out_lines()), 30)
+    assert got, (len(out_lines()), sender.stats()["sources"], sender.stats()["sinks"], receiver.stats()["sources"])
+    assert sorted(got) == sorted(lines * copies), got[:3]
+    # (/stats is a snapshot per tick: wait for the one that has them all.)
+    tls_source = wait_until(lambda: (lambda s: s if s["lines"] == N else None)(receiver.stats()["sources"]["tls_in"]), 10) \
+        or receiver.stats()["sources"]["tls_in"]
+    # One handshake; the harness's port probe (connect, close) is no failed one.
+    assert (tls_source["lines"], tls_source["tls_handshakes"], tls_source["tls_handshake_failures_other"]) == (N, 1, 0), \
+        tls_source
     s = sink(sender, "fwd")
     assert (s["lines"], s["errors"], s["connected"]) == (N, 0, True), s
 
 
-@cases.run
+@cases.run_if(NATS_TLS)
 def the_nats_sink_and_source_speak_tls_to_nats_server():
     assert wait_until(lambda: sink(sender, "js")["lines"] == N, 30), sink(sender, "js")
     assert wait_until(lambda: receiver.stats()["sources"]["from_nats"]["lines"] == N, 30), receiver.stats()["sources"]
@@ -263,7 +275,7 @@ def every_line_of_the_sender_is_accounted_for():
         st = sender.stats()
         read = st["sources"]["in"]["lines"]
         return read == N and all(st["sinks"][k]["lines"] == N and st["sinks"][k]["in_flight_lines"] == 0
-                                 for k in ("fwd", "js", "ch"))
+                                 for k in ("fwd", "ch", *(("js",) if NATS_TLS else ())))
     assert wait_until(balanced, 20), sender.stats()["sinks"]
 
 
@@ -279,10 +291,11 @@ wrong = Service(EXE, {
          "tls": {"ca_file": CA, "server_name": "logs.example.com"}},
         {"type": "http", "id": "ch_other_ca", "url": clickhouse.insert_url("tls_logs", https=True),
          "tls": {"ca_file": OTHER_CA}},
-        {"type": "nats", "id": "js_other_ca", "servers": [nats.url], "tls": {"ca_file": OTHER_CA},
-         "subject": "tls.refused", "stream": "TLSLOGS"},
-        {"type": "nats", "id": "js_wrong_name", "servers": [nats.url],
-         "tls": {"ca_file": CA, "server_name": "logs.example.com"}, "subject": "tls.refused", "stream": "TLSLOGS"},
+        *([{"type": "nats", "id": "js_other_ca", "servers": [nats.url], "tls": {"ca_file": OTHER_CA},
+            "subject": "tls.refused", "stream": "TLSLOGS"},
+           {"type": "nats", "id": "js_wrong_name", "servers": [nats.url],
+            "tls": {"ca_file": CA, "server_name": "logs.example.com"}, "subject": "tls.refused", "stream": "TLSLOGS"}]
+          if NATS_TLS else []),
     ],
     "alerts": {"rules": [{"name": "AlwaysOn", "expr": "rss_bytes", "above": 0, "severity": "info"}],
                "webhooks": [{"url": f"https://127.0.0.1:{alertmanager.port}/api/v2/alerts", "tls": {"ca_file": OTHER_CA}}],
@@ -300,7 +313,7 @@ def sinks_trusting_another_ca_or_name_are_refused_and_say_why():
                          ("ch_other_ca", "certificate verify failed")):
         assert wait_until(lambda: why in sink(wrong, sink_id)["last_error"], 20), (sink_id, sink(wrong, sink_id))
     # The one line read waits in every sink (accepted, in flight, neither delivered nor failed).
-    for sink_id in ("fwd_other_ca", "fwd_wrong_name", "ch_other_ca", "js_other_ca", "js_wrong_name"):
+    for sink_id in ("fwd_other_ca", "fwd_wrong_name", "ch_other_ca", *(("js_other_ca", "js_wrong_name") if NATS_TLS else ())):
         s = sink(wrong, sink_id)
         assert (s["accepted"], s["in_flight_lines"], s["lines"], s["errors"], s["connected"]) == (1, 1, 0, 0, False), \
             (sink_id, s)
@@ -338,7 +351,8 @@ for svc in (sender, receiver, web):
     except AssertionError as e:
         print(f"FAIL stop: {e}")
         cases.failed += 1
-nats.remove()
+if nats:
+    nats.remove()
 clickhouse.stop()
 alertmanager.stop()
 PKI.remove()
