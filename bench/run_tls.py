@@ -30,7 +30,7 @@ def one_round(build, mode, data, lines, pki):
     receiver_cfg = {"sources": [{"type": "tcp", "id": "in", "listen": f"127.0.0.1:{rport}", "framing": "octet_counted",
                                  **({"tls": tls_in} if tls_in else {})}],
                     "sinks": [{"type": "null", "id": "out"}],
-                    "http": {"listen": f"127.0.0.1:{rh}"}}
+                    "http": {"listen": f"127.0.0.1:{rh}", "push_interval_ms": 100}}  # /stats every 0.1 s
     sender_cfg = {"sources": [{"type": "file", "id": "file", "path": data}],
                   "sinks": [{"type": "tcp", "id": "fwd", "address": f"127.0.0.1:{rport}", "framing": "octet_counted",
                              **({"tls": {"ca_file": pki.path("ca.pem")}} if mode == "tls" else {})}],
