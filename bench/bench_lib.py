@@ -69,10 +69,13 @@ class LineCounter:
 
 
 class WebSocketCrowd:
-    """N clients that keep reading every frame until stopped; counts stats frames."""
+    """N clients that keep reading every frame until stopped; counts stats frames. Each
+    sends a `ping` message every `heartbeat_s` (the server answers `pong`), as a client
+    that answers the server's WebSocket pings would, so long runs keep their clients."""
 
-    def __init__(self, port, n):
+    def __init__(self, port, n, heartbeat_s=60):
         self.clients = [WebSocket(port) for _ in range(n)]
+        self.heartbeat_s = heartbeat_s
         self.frames = 0
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
@@ -83,7 +86,14 @@ class WebSocketCrowd:
         for c in self.clients:
             c.s.setblocking(False)
             sel.register(c.s, selectors.EVENT_READ)
+        next_beat = time.time() + self.heartbeat_s
         while not self.stop.is_set():
+            if time.time() >= next_beat:
+                for c in self.clients:
+                    c.s.setblocking(True)
+                    c.send_text('{"type":"ping"}')
+                    c.s.setblocking(False)
+                next_beat += self.heartbeat_s
             for key, _ in sel.select(timeout=0.2):
                 try:
                     data = key.fileobj.recv(1 << 20)

@@ -149,7 +149,13 @@ net::awaitable<void> websocket_session<Stream>::write_loop() {
 
 template <class Stream>
 net::awaitable<void> websocket_session<Stream>::run(http_request req, broadcaster* hub) {
-    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    // Beast's server defaults close a client that sent nothing for 300 s, and send no
+    // pings: a dashboard that only listens was cut every five minutes. With keep-alive
+    // pings a quiet client is pinged after 150 s and stays while it answers (browsers
+    // answer pings by themselves); one that answers nothing is closed at 300 s.
+    auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+    timeouts.keep_alive_pings = true;
+    ws_.set_option(timeouts);
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(http::field::server, "sightline"); }));
     ws_.read_message_max(max_message_bytes);
