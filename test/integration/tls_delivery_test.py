@@ -243,7 +243,8 @@ def the_tcp_sink_forwards_over_verified_tls():
     # One handshake; the harness's port probe (connect, close) is no failed one.
     assert (tls_source["lines"], tls_source["tls_handshakes"], tls_source["tls_handshake_failures_other"]) == (N, 1, 0), \
         tls_source
-    s = sink(sender, "fwd")
+    # The sender's snapshot of the sink may be a tick older than the receiver's.
+    s = wait_until(lambda: (lambda f: f if f["lines"] == N else None)(sink(sender, "fwd")), 10) or sink(sender, "fwd")
     assert (s["lines"], s["errors"], s["connected"]) == (N, 0, True), s
 
 
