@@ -202,10 +202,15 @@ def main():
                 "lines": sum(s["lines"] for s in st["sources"].values()),
                 "buffered": st["sinks"]["flappy"]["buffer"]["lines"],
                 "ws_clients": st["system"].get("websocket_clients", 0),
+                # The bounded rings that fill slowly at this load: error records (errors.capacity,
+                # default 1000) and alert history (alerts.history_capacity, default 500).
+                "errors_kept": len(json.loads(http(hport, "/errors?limit=10000", timeout=5)[2])),
+                "alert_history": len(json.loads(http(hport, "/alerts", timeout=5)[2])["history"]),
             })
             s = samples[-1]
             print(f"t={s['t_s']:5d}s rss={s['rss_mib']:.1f} MiB fds={s['fds']} health={s['health_ms']:.1f} ms "
-                  f"({s['health_status']}) lines={s['lines']} buffered={s['buffered']} ws={s['ws_clients']}", flush=True)
+                  f"({s['health_status']}) lines={s['lines']} buffered={s['buffered']} ws={s['ws_clients']} "
+                  f"errors={s['errors_kept']} alert_history={s['alert_history']}", flush=True)
 
         for f in feeders:
             f.finish()
@@ -246,10 +251,12 @@ def main():
         print(f"{args.minutes:g} min, TCP {args.rate}/s, UDP and file {args.rate // 4}/s each, {args.clients} WebSocket "
               f"clients, receiver flapping every {args.flap:g} s; sampled every 10 s")
         print()
-        print("| t (s) | RSS (MiB) | open fds | GET /health (ms) | lines read | buffered (flappy) |")
-        print("|---:|---:|---:|---:|---:|---:|")
+        print("| t (s) | RSS (MiB) | open fds | GET /health (ms) | lines read | buffered (flappy) | error records kept "
+              "| alert history |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|")
         for s in samples:
-            print(f"| {s['t_s']} | {s['rss_mib']:.1f} | {s['fds']} | {s['health_ms']:.1f} | {s['lines']} | {s['buffered']} |")
+            print(f"| {s['t_s']} | {s['rss_mib']:.1f} | {s['fds']} | {s['health_ms']:.1f} | {s['lines']} | {s['buffered']} "
+                  f"| {s['errors_kept']} | {s['alert_history']} |")
         print()
         rss = [s["rss_mib"] for s in samples]
         fds = [s["fds"] for s in samples]
