@@ -54,7 +54,7 @@ bool same_json(const json::value& a, const json::value& b) {
     return a == b;
 }
 
-std::string quoted(std::string_view s) { return json::serialize(json::value(json::string(s))); }
+std::string json_quoted(std::string_view s) { return json::serialize(json::value(json::string(s))); }
 
 std::string list(const std::vector<std::string>& v) {
     std::string s = "[";
@@ -168,9 +168,9 @@ std::vector<std::string> mismatches(const line_expectation& e, const line_outcom
     }
     for (const auto& [id, d] : o.at_sinks) {
         if (e.output && d->text != *e.output)
-            bad.push_back("output at " + id + ": expected " + quoted(*e.output) + ", got " + quoted(d->text));
+            bad.push_back("output at " + id + ": expected " + json_quoted(*e.output) + ", got " + json_quoted(d->text));
         if (auto it = e.outputs.find(id); it != e.outputs.end() && d->text != it->second)
-            bad.push_back("output at " + id + ": expected " + quoted(it->second) + ", got " + quoted(d->text));
+            bad.push_back("output at " + id + ": expected " + json_quoted(it->second) + ", got " + json_quoted(d->text));
         for (const auto& want : e.fields) {
             const auto* got = d->fields.if_contains(want.key());
             if (!got)
@@ -187,7 +187,7 @@ std::vector<std::string> mismatches(const line_expectation& e, const line_outcom
     for (const auto& expected : e.outputs) {
         const auto& id = expected.first;
         if (std::none_of(o.at_sinks.begin(), o.at_sinks.end(), [&](const auto& s) { return s.first == id; }))
-            bad.push_back("output at " + id + ": expected " + quoted(expected.second) + ", the line did not reach " + id);
+            bad.push_back("output at " + id + ": expected " + json_quoted(expected.second) + ", the line did not reach " + id);
     }
     auto check_ends = [&](const std::optional<std::string>& want, const std::vector<std::string>& got, std::string_view what,
                           std::string_view kind) {
@@ -230,7 +230,7 @@ void print_path(const line_outcome& o, std::ostream& out) {
 /// Prints what happened to a line after its mismatches.
 void print_outcome(const line_outcome& o, std::ostream& out) {
     for (const auto& [id, d] : o.at_sinks)
-        out << "        at " << id << ": " << quoted(d->text)
+        out << "        at " << id << ": " << json_quoted(d->text)
             << (d->fields.empty() ? std::string() : " fields " + json::serialize(d->fields)) << "\n";
     for (std::size_t i = 0; i < o.failures.size(); ++i)
         out << "        dead letter: " << o.failures[i] << ": " << o.failure_messages[i] << "\n";
@@ -258,7 +258,7 @@ test_file_result run_test_file(const test_file& t, const pipeline_config& cfg, s
                 auto bad = mismatches(*l.expect, run.lines[i]);
                 if (bad.empty()) continue;
                 ++failed;
-                detail << "      line " << i + 1 << " " << quoted(l.text) << " on "
+                detail << "      line " << i + 1 << " " << json_quoted(l.text) << " on "
                        << (l.source.empty() ? cfg.sources.at(0).id : l.source) << " (" << l.path << "):\n";
                 for (const auto& b : bad) detail << "        " << b << "\n";
                 print_outcome(run.lines[i], detail);

@@ -16,7 +16,7 @@
 namespace sightline {
 
 namespace {
-constexpr std::size_t read_chunk = 256 * 1024;
+constexpr std::size_t dead_letter_read_chunk = 256 * 1024;
 }
 
 dead_letter_source::dead_letter_source(net::io_context& ioc, std::string id, dead_letter_replay_config cfg)
@@ -110,8 +110,8 @@ net::awaitable<void> dead_letter_source::run() {
     std::uint64_t batch_records = 0;
     while (!eof && !stop_requested_) {
         auto old = buffer.size();
-        buffer.resize(old + read_chunk);
-        auto n = ::pread(fd_, buffer.data() + old, read_chunk, static_cast<off_t>(offset + old));
+        buffer.resize(old + dead_letter_read_chunk);
+        auto n = ::pread(fd_, buffer.data() + old, dead_letter_read_chunk, static_cast<off_t>(offset + old));
         if (n < 0 && errno == EINTR) {
             buffer.resize(old);
             continue;

@@ -9,7 +9,7 @@
 namespace sightline {
 
 namespace {
-constexpr std::size_t read_chunk = 256 * 1024;
+constexpr std::size_t followed_read_chunk = 256 * 1024;
 }
 
 followed_file::followed_file(std::string path, std::size_t max_line_bytes, bool start_at_end, read_offsets* offsets)
@@ -40,7 +40,7 @@ bool followed_file::open_path(bool at_end) {
         if (auto it = offsets_->find({dev_, ino_}); it != offsets_->end() && !at_end)
             offset_ = it->second <= st.st_size ? it->second : 0;
     }
-    if (buffer_.empty()) buffer_.resize(read_chunk, '\0');
+    if (buffer_.empty()) buffer_.resize(followed_read_chunk, '\0');
     return true;
 }
 
