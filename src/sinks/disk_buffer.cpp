@@ -282,6 +282,7 @@ std::optional<std::pair<line_batch, disk_buffer::ticket>> disk_buffer::read_next
         bytes_ -= r.bytes;
         lines_ -= r.lines;
         --records_;
+        forget_acked_prefix(*s);
     }
     return std::nullopt;
 }
@@ -299,9 +300,20 @@ void disk_buffer::ack(const ticket& t) {
         bytes_ -= it->bytes;
         lines_ -= it->lines;
         --records_;
+        forget_acked_prefix(s);
         remove_if_done(k);
         save_ack_prefix();
         return;
+    }
+}
+
+void disk_buffer::forget_acked_prefix(segment& s) {
+    // Records are read in order and acknowledged after being read, so the acknowledged
+    // prefix lies before the read position: the index into the read segment moves back.
+    while (!s.records.empty() && s.records.front().acked) {
+        s.records.pop_front();
+        --s.acked;
+        if (s.seq == read_seq_ && read_index_ > 0) --read_index_;
     }
 }
 

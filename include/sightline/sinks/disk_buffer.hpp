@@ -93,8 +93,10 @@ private:
         std::string path;
         int fd = -1;
         std::uint64_t size = 0;
+        /// The records not acknowledged yet, from the first one on (the acknowledged
+        /// prefix is forgotten: a segment written to for hours keeps no index of it).
         std::deque<record_meta> records;
-        std::uint64_t acked = 0;
+        std::uint64_t acked = 0;  // of `records`
         bool sealed = false;  // found at open: never written to again
     };
 
@@ -102,6 +104,7 @@ private:
     /// Indexes the whole records of `s` from `delivered_before` on, cutting a torn tail.
     void scan_segment(segment& s, std::uint64_t delivered_before);
     segment& writable();
+    void forget_acked_prefix(segment& s);
     void remove_if_done(std::size_t index);
     segment* find(std::uint64_t seq);
     /// Persists where the acknowledged prefix ends (segment, offset), so a restart does
