@@ -10,7 +10,7 @@ takes, and the counters. At the end the load stops, the receiver stays up, the b
 drains, and the accounting must be exact: every line sent is in the file, at the
 receiver, or counted as dropped with a reason.
 
-Usage: bench/run_soak.py BUILD_DIR [--minutes 30] [--rate 2000] [--flap 30]
+Usage: bench/run_soak.py BUILD_DIR [--minutes 30] [--rate 2000] [--flap 30] [--warmup 180]
 Prints a Markdown table of the samples and the accounting; exits 1 if the accounting
 does not hold or the server failed.
 """
@@ -136,6 +136,8 @@ def main():
     ap.add_argument("--rate", type=int, default=2000, help="lines per second over TCP (UDP and the file: a quarter each)")
     ap.add_argument("--flap", type=float, default=30, help="seconds up, then as many down")
     ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--warmup", type=float, default=180,
+                    help="seconds the rings, windows and buffers take to fill; RSS is compared from then on")
     args = ap.parse_args()
 
     work = tempfile.mkdtemp(prefix="sl-soak-")
@@ -261,6 +263,10 @@ def main():
         rss = [s["rss_mib"] for s in samples]
         fds = [s["fds"] for s in samples]
         health = [s["health_ms"] for s in samples]
+        steady = [s["rss_mib"] for s in samples if s["t_s"] >= args.warmup] or rss
+        print(f"RSS after the {args.warmup:g}-s warm-up first/last/max {steady[0]:.1f}/{steady[-1]:.1f}/{max(steady):.1f} MiB "
+              f"(growth {(steady[-1] - steady[0]) / max(1e-9, (samples[-1]['t_s'] - max(args.warmup, samples[0]['t_s'])) / 60):.3f} "
+              f"MiB/min)")
         print(f"RSS first/last/max {rss[0]:.1f}/{rss[-1]:.1f}/{max(rss):.1f} MiB; open fds first/last/max "
               f"{fds[0]}/{fds[-1]}/{max(fds)}; /health median {statistics.median(health):.1f} ms, max {max(health):.1f} ms")
         print(f"sent: {sent}; read {read}; udp not read {udp_lost} (udp_in dropped "
