@@ -67,6 +67,24 @@ class LineCounter:
             self.offsets[p] = off
         return sum(self.lines.values())
 
+    def wait_lines(self, expected, timeout, quiet_s=0.3, poll_s=0.002):
+        """Waits until the files hold `expected` lines; returns the time.time() at which
+        they last grew, or None on timeout. Only the sizes are polled while the files
+        grow (a stat each, nearly free); lines are counted once they have been still for
+        `quiet_s`: counting every few milliseconds read the output as fast as the system
+        under test wrote it, on the same two cores, and slowed every system measured."""
+        deadline = time.time() + timeout
+        size, grew_at = -1, time.time()
+        while time.time() < deadline:
+            now = time.time()
+            s = self.total_bytes()
+            if s != size:
+                size, grew_at = s, now
+            elif now - grew_at >= quiet_s and self.count() >= expected:
+                return grew_at
+            time.sleep(poll_s)
+        return None
+
 
 class WebSocketCrowd:
     """N clients that keep reading every frame until stopped; counts stats frames. Each

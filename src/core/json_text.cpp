@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -42,36 +43,61 @@ constexpr auto escape_letter = [] {
 
 }  // namespace
 
+#if defined(__SSE2__)
+namespace {
+/// Copies the plain bytes of one 16-byte block at `p` to `w`, a backslash before each
+/// quote and backslash (branch-free: log text is full of quotes, a JSON line kept as
+/// `message` has one every few bytes, and a branch per quote was most of the cost).
+/// Stops before the first byte that needs more (a control byte, or >= 0x80 for the
+/// UTF-8 check) or after `count` bytes; returns the bytes consumed.
+inline std::size_t escape_block(const char* p, std::size_t count, char*& w, bool& stopped) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // signed compare: bytes >= 0x80 are negative, so "< 0x20" catches them too
+    auto hard = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20))));
+    auto quote = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))));
+    std::size_t limit = hard ? static_cast<std::size_t>(__builtin_ctz(hard)) : 16;
+    stopped = limit < count;
+    if (!stopped) limit = count;
+    if (quote == 0 && limit == 16) {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(w), v);
+        w += 16;
+        return 16;
+    }
+    for (std::size_t k = 0; k < limit; ++k) {
+        *w = '\\';
+        w += (quote >> k) & 1u;
+        *w++ = p[k];
+    }
+    return limit;
+}
+}  // namespace
+#endif
+
 void append_json_string(std::string& out, std::string_view s) {
     static constexpr char hex[] = "0123456789abcdef";
-    // Written through a pointer into room for the worst case (every byte as \u00XX),
-    // then trimmed: no capacity check per piece.
-    const std::size_t old = out.size();
-    out.resize(old + s.size() * 6 + 2);
-    char* w = out.data() + old;
+    // Written through a pointer into room for every byte escaped as two (a quote or a
+    // backslash), grown only for the rare longer forms; trimmed at the end.
+    std::size_t at = out.size();
+    out.resize(at + s.size() * 2 + 2);
+    char* w = out.data() + at;
+    auto grow = [&](std::size_t more) {  // keeps the room two bytes per byte left
+        at = static_cast<std::size_t>(w - out.data());
+        out.resize(out.size() + more);
+        w = out.data() + at;
+    };
     *w++ = '"';
     std::size_t i = 0;
     const std::size_t n = s.size();
     while (i < n) {
 #if defined(__SSE2__)
-        // 16 bytes at a time while none needs a look: no control character, quote,
-        // backslash or byte >= 0x80 (the common case of log text).
-        while (i + 16 <= n) {
-            __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-            __m128i special = _mm_or_si128(
-                _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-                // signed compare: bytes >= 0x80 are negative, so "< 0x20" catches them too
-                _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
-            _mm_storeu_si128(reinterpret_cast<__m128i*>(w), v);  // room: at least 6 bytes per input byte
-            int mask = _mm_movemask_epi8(special);
-            if (mask != 0) {
-                auto plain = static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
-                i += plain;
-                w += plain;
-                break;
-            }
-            i += 16;
-            w += 16;
+        bool stopped = false;
+        while (i + 16 <= n && !stopped) i += escape_block(s.data() + i, 16, w, stopped);
+        if (!stopped && i < n) {
+            // The last bytes through the same block, from a padded copy (no read past s).
+            char tail[16] = {};
+            std::memcpy(tail, s.data() + i, n - i);
+            i += escape_block(tail, n - i, w, stopped);
         }
         if (i >= n) break;
 #endif
@@ -87,6 +113,7 @@ void append_json_string(std::string& out, std::string_view s) {
                 i += len;
                 continue;
             }
+            grow(1);
             // U+FFFD for an ill-formed byte
             *w++ = '\xEF';
             *w++ = '\xBF';
@@ -94,12 +121,11 @@ void append_json_string(std::string& out, std::string_view s) {
             ++i;
             continue;
         }
-        // A table, not a switch: the jump table's mispredictions were most of the cost
-        // of escaping text full of quotes (a JSON line kept as `message`).
         *w++ = '\\';
         if (char e = escape_letter[c]) {
             *w++ = e;
         } else {
+            grow(4);
             *w++ = 'u';
             *w++ = '0';
             *w++ = '0';

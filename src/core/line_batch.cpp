@@ -27,7 +27,11 @@ void line_batch::append_event(std::string_view text, tag_id tag, std::uint64_t l
             stored_field s;
             s.key = f.key;
             s.kind = f.value.kind;
-            if (f.value.has_text()) {
+            if (f.value.literal) {
+                s.length = static_cast<std::uint32_t>(f.value.text.size());
+                s.literal = true;
+                s.literal_text = f.value.text.data();
+            } else if (f.value.has_text()) {
                 auto v = f.value.text;
                 s.length = static_cast<std::uint32_t>(v.size());
                 if (v.data() >= text.data() && v.data() + v.size() <= text.data() + text.size()) {
@@ -61,7 +65,14 @@ field_value line_batch::value_of(const stored_field& f) const {
     v.kind = f.kind;
     switch (f.kind) {
     case value_kind::string:
-    case value_kind::json: v.text = std::string_view(*bytes).substr(f.offset, f.length); break;
+    case value_kind::json:
+        if (f.literal) {
+            v.literal = true;
+            v.text = {f.literal_text, f.length};
+        } else {
+            v.text = std::string_view(*bytes).substr(f.offset, f.length);
+        }
+        break;
     case value_kind::integer: v.integer = f.integer; break;
     case value_kind::floating: v.floating = f.floating; break;
     case value_kind::boolean: v.boolean = f.boolean; break;

@@ -76,7 +76,7 @@ void line_context::set_field(key_id key, field_value value) {
         const auto& b = *in_->bytes;
         auto t = value.text;
         bool in_input = !t.empty() && t.data() >= b.data() && t.data() + t.size() <= b.data() + b.size();
-        if (!in_input) value.text = scratch_.copy(t);
+        if (!in_input && !value.literal) value.text = scratch_.copy(t);
     }
     if (auto* f = find_work(key)) {
         f->value = value;
@@ -308,7 +308,7 @@ void batch_runner::emit_line(line_context& c, std::string_view text, std::size_t
     bool all_shared = text_shared;
     for (std::size_t k = 0; all_shared && k < views->size(); ++k) {
         const auto& v = (*views)[k].value;
-        if (v.has_text() && !v.text.empty() && !within(v.text, base)) all_shared = false;
+        if (v.has_text() && !v.literal && !v.text.empty() && !within(v.text, base)) all_shared = false;
     }
     if (all_shared) {
         // New or changed fields whose text is all in the input's bytes: only the
@@ -320,7 +320,11 @@ void batch_runner::emit_line(line_context& c, std::string_view text, std::size_t
             stored_field f;
             f.key = v.key;
             f.kind = v.value.kind;
-            if (v.value.has_text()) {
+            if (v.value.literal) {
+                f.length = static_cast<std::uint32_t>(v.value.text.size());
+                f.literal = true;
+                f.literal_text = v.value.text.data();
+            } else if (v.value.has_text()) {
                 f.length = static_cast<std::uint32_t>(v.value.text.size());
                 f.offset = v.value.text.empty() ? 0 : static_cast<std::uint32_t>(v.value.text.data() - base.data());
             } else {

@@ -40,6 +40,7 @@ public:
         num_.clear();
         raw_.clear();
         error_ = {};
+        member_index_ = 0;
     }
     parse_error error_;
 
@@ -233,7 +234,19 @@ private:
             ec = json::error::exception;
             return false;
         }
-        auto k = keys_->intern(name);
+        // Lines of one stream have their members in the same order: the key this
+        // position had on the last line is checked first (a compare, no hash).
+        std::optional<key_id> k;
+        if (member_index_ < keys_by_position_.size() && keys_by_position_[member_index_].first == name) {
+            k = keys_by_position_[member_index_].second;
+        } else {
+            k = keys_->intern(name);
+            if (k && member_index_ < max_positions) {
+                if (member_index_ >= keys_by_position_.size()) keys_by_position_.resize(member_index_ + 1);
+                keys_by_position_[member_index_] = {std::string(name), *k};
+            }
+        }
+        ++member_index_;
         if (!k) {
             error_ = {"too_many_keys", "more distinct field names than the table holds"};
             ec = json::error::exception;
@@ -262,6 +275,9 @@ private:
     std::vector<std::size_t> path_ends_;
     std::string_view member_key_;  // the current member's name
     std::string member_store_, full_key_, key_, str_, num_, raw_;
+    static constexpr std::size_t max_positions = 64;
+    std::size_t member_index_ = 0;  // fields added so far on this line
+    std::vector<std::pair<std::string, key_id>> keys_by_position_;
 };
 
 class parse_json final : public detail::parser_processor {

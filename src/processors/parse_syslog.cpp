@@ -140,8 +140,8 @@ protected:
             pri = v;
             pos = close + 1;
         }
-        out.add(facility_, field_value::string(facility_names[static_cast<std::size_t>(pri / 8)]));
-        out.add(severity_, field_value::string(severity_names[static_cast<std::size_t>(pri % 8)]));
+        out.add(facility_, field_value::literal_string(facility_names[static_cast<std::size_t>(pri / 8)]));
+        out.add(severity_, field_value::literal_string(severity_names[static_cast<std::size_t>(pri % 8)]));
         // RFC 5424: a VERSION (a non-zero digit, up to three) and a space after the PRI.
         if (pos > 0 && pos < in.size() && in[pos] >= '1' && in[pos] <= '9') {
             std::size_t v = pos;

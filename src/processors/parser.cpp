@@ -25,7 +25,7 @@ void parsed_fields::set(key_id key, const field_value& v) {
             }
     }
     seen_[key] = line_;
-    fields.push_back({key, v});
+    add(key, v);
 }
 
 parser_processor::parser_processor(const boost::json::object& params) {

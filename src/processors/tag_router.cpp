@@ -1,4 +1,6 @@
+#include <array>
 #include <boost/json/value_to.hpp>
+#include <cstdint>
 #include <cstring>
 #include <optional>
 #include <vector>
@@ -28,12 +30,17 @@ public:
         if (field_) {
             field_value v;
             if (line.field(field_, v)) {
-                std::string_view text = v.text_for_compare(scratch_);
-                for (const auto& [value, p] : port_by_value_)
-                    if (value.size() == text.size() && std::memcmp(value.data(), text.data(), text.size()) == 0) {
-                        port = p;
-                        break;
+                if (v.literal) {
+                    // A parser's fixed value ("err", "local0"): the same address every
+                    // time, so its route is remembered by address.
+                    auto& hit = literal_ports_[(reinterpret_cast<std::uintptr_t>(v.text.data()) >> 2) % literal_ports_.size()];
+                    if (hit.text != v.text.data() || hit.length != v.text.size()) {
+                        hit = {v.text.data(), v.text.size(), port_for(v.text)};
                     }
+                    port = hit.port;
+                } else {
+                    port = port_for(v.text_for_compare(scratch_));
+                }
             }
         } else if (line.tag() < port_by_tag_.size()) {
             port = port_by_tag_[line.tag()];
@@ -46,6 +53,18 @@ public:
     }
 
 private:
+    std::size_t port_for(std::string_view text) const {
+        for (const auto& [value, p] : port_by_value_)
+            if (value.size() == text.size() && std::memcmp(value.data(), text.data(), text.size()) == 0) return p;
+        return no_port;
+    }
+
+    struct literal_route {
+        const char* text = nullptr;
+        std::size_t length = 0;
+        std::size_t port = no_port;
+    };
+    std::array<literal_route, 32> literal_ports_{};
     std::vector<std::size_t> port_by_tag_;
     std::size_t default_port_;
     key_id field_;

@@ -64,6 +64,26 @@ BOOST_AUTO_TEST_CASE(round_trips_through_a_json_parser_at_every_length_and_posit
     }
 }
 
+BOOST_AUTO_TEST_CASE(long_runs_of_bytes_that_need_more_room_than_two_per_byte) {
+    // The output starts with room for two bytes per input byte and grows for \u00XX
+    // and U+FFFD: a run of either must never write past it.
+    std::string controls(3000, '\x01');
+    auto q = quoted(controls);
+    BOOST_TEST(q.size() == 3000u * 6 + 2);
+    BOOST_TEST(q.substr(0, 13) == R"("\u0001\u0001)");
+    std::string bad(3000, '\xFF');
+    q = quoted(bad);
+    BOOST_TEST(q.size() == 3000u * 3 + 2);
+    std::string mixed;
+    for (int k = 0; k < 1000; ++k) mixed += "\"\x02\xFF\\";
+    json::error_code ec;
+    auto v = json::parse(quoted(mixed), ec);
+    BOOST_REQUIRE(!ec);
+    std::string expect;
+    for (int k = 0; k < 1000; ++k) expect += "\"\x02\xEF\xBF\xBD\\";
+    BOOST_TEST(std::string(v.as_string()) == expect);
+}
+
 BOOST_AUTO_TEST_CASE(values_in_json_spelling) {
     std::string out;
     sightline::append_json_value(out, field_value::of_integer(-42));

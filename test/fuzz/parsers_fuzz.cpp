@@ -58,7 +58,7 @@ void run_parser(std::string_view type, std::string_view params, std::string_view
     for (std::size_t i = 0; i < out.size(); ++i) {
         for (const auto& f : out.fields_of(i)) {
             check(!field_keys::name(f.key).empty(), "a field has no name");
-            if (f.kind == value_kind::string || f.kind == value_kind::json)
+            if ((f.kind == value_kind::string || f.kind == value_kind::json) && !f.literal)
                 check(std::uint64_t(f.offset) + f.length <= out.bytes->size(), "a field's text is outside the batch");
         }
         formatted.clear();

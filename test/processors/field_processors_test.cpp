@@ -92,6 +92,29 @@ BOOST_AUTO_TEST_CASE(tag_router_routes_on_a_field_value) {
     BOOST_TEST(fields_of(r, 1, 0) == (strings{"severity=\"crit\""}), boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(tag_router_routes_parsed_syslog_severities_and_set_can_overwrite_them) {
+    // parse_syslog's severity is a literal (remembered by address in the router); a
+    // `set` that overwrites it must be routed on its new text.
+    harness h;
+    h.ports[{"routes", "err"}] = 0;
+    h.ports[{"routes", "warning"}] = 1;
+    h.ports[{"default", ""}] = 2;
+    auto parser = h.make_ok("parse_syslog");
+    auto router = h.make_ok("tag_router", R"({"field": "severity", "routes": {"err": "e", "warning": "w"}, "default": "rest"})");
+    strings lines;
+    for (int k = 0; k < 48; ++k) lines.push_back("<" + std::to_string(8 + k % 8) + ">1 - h a - - - m" + std::to_string(k));
+    auto parsed_lines = run(*parser, make_batch(lines)).ports[0];
+    auto r = run(*router, parsed_lines, 3);
+    BOOST_TEST(texts(r, 0).size() == 6u);   // <11>: user.err
+    BOOST_TEST(texts(r, 1).size() == 6u);   // <12>: user.warning
+    BOOST_TEST(texts(r, 2).size() == 36u);
+    BOOST_TEST(texts(r, 0)[0] == "<11>1 - h a - - - m3");
+    auto set = h.make_ok("set", R"({"fields": {"severity": "warning"}})");
+    auto changed = run(*set, parsed_lines).ports[0];
+    r = run(*router, changed, 3);
+    BOOST_TEST(texts(r, 1).size() == 48u);
+}
+
 BOOST_AUTO_TEST_CASE(rewrites_keep_the_fields) {
     harness h;
     auto in = parsed(h, {R"({"user":"bob","n":1})"});

@@ -142,6 +142,29 @@ BOOST_AUTO_TEST_CASE(rfc3164_year_comes_from_the_receive_time_across_new_year) {
     BOOST_TEST(zoned[2] == "timestamp=\"2026-12-31T23:00:00-01:00\"");
 }
 
+BOOST_AUTO_TEST_CASE(facility_and_severity_are_literals_so_rfc5424_output_shares_the_input_bytes) {
+    harness h;
+    auto p = h.make_ok("parse_syslog");
+    auto in = make_batch({"<11>1 2026-12-02T10:00:00Z web1 app 7 - - one", "<165>1 - - - - - - two"});
+    auto r = run(*p, in);
+    // Every other value is a slice of its line: no copy of the batch's bytes.
+    BOOST_TEST(r.ports[0].bytes.get() == in.bytes.get());
+    const auto& out = r.ports[0];
+    auto f = out.fields_of(1);
+    BOOST_TEST_REQUIRE(f.size() == 3u);
+    BOOST_TEST(f[0].literal);
+    BOOST_TEST(out.value_of(f[0]).text == "local4");
+    BOOST_TEST(out.value_of(f[1]).text == "notice");
+    BOOST_TEST(!f[2].literal);
+    BOOST_TEST(fields_of(r, 0) == (strings{"facility=\"user\"", "severity=\"err\"", "timestamp=\"2026-12-02T10:00:00Z\"",
+                                           "host=\"web1\"", "app=\"app\"", "procid=\"7\"", "message=\"one\""}),
+               boost::test_tools::per_element());
+    // A copy of the lines (what a stage does when it must own the bytes) keeps the values.
+    sightline::line_batch copy;
+    for (std::size_t i = 0; i < out.size(); ++i) copy.append_line_of(out, i);
+    BOOST_TEST(copy.value_of(copy.fields_of(1)[1]).text == "notice");
+}
+
 BOOST_AUTO_TEST_CASE(bad_timezone_is_a_config_problem) {
     harness h;
     BOOST_TEST(h.make("parse_syslog", R"({"timezone": "Europe/Berlin"})") == nullptr);

@@ -17,6 +17,9 @@ std::string_view to_string(value_kind k);
 /// read from a batch, or into the processor's storage until it is emitted.
 struct field_value {
     value_kind kind = value_kind::null;
+    /// The text is static storage that outlives every batch (a parser's fixed names, such
+    /// as "err" or "local0"): batches keep the pointer instead of a copy of the bytes.
+    bool literal = false;
     union {  // 24 bytes in all: parsers make and copy millions of these a second
         std::string_view text;  // string and json kinds only
         std::int64_t integer;
@@ -28,6 +31,12 @@ struct field_value {
         field_value v;
         v.kind = value_kind::string;
         v.text = s;
+        return v;
+    }
+    /// A string in static storage (a string literal or a constant table's entry).
+    static field_value literal_string(std::string_view s) {
+        field_value v = string(s);
+        v.literal = true;
         return v;
     }
     static field_value json(std::string_view s) {
@@ -78,13 +87,16 @@ struct field_view {
 };
 
 /// A field as a batch stores it: 16 bytes; string and json text is (offset, length)
-/// in the batch's byte buffer, next to the line text it was usually cut from.
+/// in the batch's byte buffer, next to the line text it was usually cut from, or
+/// (literal_text, length) for a literal value.
 struct stored_field {
     key_id key = 0;
     value_kind kind = value_kind::null;
+    bool literal = false;
     std::uint32_t length = 0;
     union {
         std::uint32_t offset;
+        const char* literal_text;
         std::int64_t integer;
         double floating;
         bool boolean;
