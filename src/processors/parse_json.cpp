@@ -222,12 +222,14 @@ private:
         raw_.clear();
         return add_member(field_value::json(text), ec);
     }
-    bool add_member(field_value v, json::error_code& ec) {
+    // Inlined into each event handler: a value passed through the stack stalled on
+    // store forwarding (written in small parts, read back whole).
+    [[gnu::always_inline]] bool add_member(field_value v, json::error_code& ec) {
         if (path_.empty()) return add(member_key_, v, ec);
         full_key_.assign(path_).append(member_key_.data(), member_key_.size());
         return add(full_key_, v, ec);
     }
-    bool add(std::string_view name, field_value v, json::error_code& ec) {
+    [[gnu::always_inline]] bool add(std::string_view name, field_value v, json::error_code& ec) {
         if (name.empty()) return true;  // "": a member no field can be named after
         if (out_->fields.size() >= max_fields_per_line) {
             error_ = {"too_many_fields", "more than " + std::to_string(max_fields_per_line) + " fields"};

@@ -16,18 +16,6 @@ std::vector<param_spec> parser_params() {
              .choices = {"fail", "keep", "drop"}}};
 }
 
-void parsed_fields::set(key_id key, const field_value& v) {
-    if (seen_[key] == line_) {
-        for (auto& f : fields)
-            if (f.key == key) {
-                f.value = v;
-                return;
-            }
-    }
-    seen_[key] = line_;
-    add(key, v);
-}
-
 parser_processor::parser_processor(const boost::json::object& params) {
     if (const auto* f = params.if_contains("field"); f && f->is_string()) {
         field_name_ = boost::json::value_to<std::string>(*f);

@@ -39,7 +39,17 @@ struct parsed_fields {
     }
     /// Adds or replaces `key` (a repeated JSON member or logfmt key: the last wins).
     /// A per-key stamp makes the check O(1) however many fields the line has.
-    void set(key_id key, const field_value& v);
+    void set(key_id key, const field_value& v) {
+        if (seen_[key] == line_) {
+            for (auto& f : fields)
+                if (f.key == key) {
+                    f.value = v;
+                    return;
+                }
+        }
+        seen_[key] = line_;
+        add(key, v);
+    }
     void clear() {
         fields.clear();
         arena.reset();

@@ -15,6 +15,10 @@ namespace {
 std::string quoted(std::string_view s) {
     std::string out = "prefix:";
     append_json_string(out, s);
+    // The SSE2-only blocks (CPUs without SSSE3) must write the very same bytes.
+    std::string portable = "prefix:";
+    sightline::detail::append_json_string_sse2(portable, s);
+    BOOST_TEST(portable == out);
     return out.substr(7);
 }
 }  // namespace
