@@ -58,6 +58,7 @@ before(async () => {
     sources: [{ type: 'tcp', id: 'tcp_in', listen: `127.0.0.1:${tcpPort}` }],
     processors: [{ type: 'tagger', id: 'tagger' }],
     sinks: [{ type: 'file', id: 'out', path: 'out.log' }],
+    trace: { enabled: true, sample: 0.01 },  // as the default configuration has it
     http: { enabled: true, listen: `127.0.0.1:${httpPort}`, push_interval_ms: 200,
       tls: { cert_file: pki('server.pem'), key_file: pki('server.key') } },
   }, { ca });
@@ -89,6 +90,10 @@ test('the page and its live feed come over https and wss', async () => {
   assert.deepEqual(socketUrls, [`wss://127.0.0.1:${service.httpPort}/ws`]);
   await page.waitForSelector('g.node[data-id="tcp_in"]');
   await page.waitForSelector('g.node[data-id="out"]');
+});
+
+test('the traces panel says how much is traced and how to trace more', async () => {
+  await expectText('#traces-hint', 'tracing 1 % of lines: raise trace.sample (up to 1.0), or run with --trace, to see more');
 });
 
 test('counters reach the exact number of lines sent, pushed over wss', async () => {

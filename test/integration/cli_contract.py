@@ -78,6 +78,11 @@ def help_groups_options_by_task_and_bash_completes_every_one():
     assert complete("--log-l") == ["--log-level"]
     assert sorted(complete("--log-level", "")) == ["debug", "error", "info", "trace", "warn"]
     assert complete("--log-format", "j") == ["json"]
+    # The test subcommand: offered first, then its own options and test files.
+    assert complete("te") == ["test"]
+    assert sorted(complete("test", "--")) == ["--check", "--help"]
+    here = os.path.dirname(script)
+    assert complete("test", "--check", os.path.join(here, "sightl")) == [os.path.join(here, "sightline")]
 
 
 @case
